@@ -1,0 +1,73 @@
+// The one interface of tensor operations every device implements. Models call the free functions
+// in backend/ops.h, which pick the backend of the tensors' device; no model branches on devices.
+// Activations are F32 on the CPU backend; weights may be in any storage dtype (backends dequantize
+// them as they go, never the whole tensor at once).
+#pragma once
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace fluxgen {
+
+enum class Activation { SiLU, GeluTanh, GeluErf, QuickGelu, ReLU, Tanh, Sigmoid };
+enum class Binary { Add, Sub, Mul, Div };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // Moves a tensor onto this backend's device in its compute dtype (F32 on the CPU).
+  virtual Tensor upload(const Tensor& host) = 0;
+  // Copies a tensor of this device back to the host as F32.
+  virtual Tensor download(const Tensor& t) = 0;
+
+  // y[..., N] = x[..., K] · W[N, K]ᵀ (+ bias[N]). W in any dtype.
+  virtual Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) = 0;
+  // Scaled dot-product attention over [B, H, L, D]; `bias` (optional, additive) broadcasts from
+  // [B|1, H|1, Lq, Lk]; `causal` masks keys after the query. scale <= 0 means 1/sqrt(D).
+  virtual Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, bool causal,
+                           float scale) = 0;
+
+  virtual Tensor layer_norm(const Tensor& x, const Tensor* weight, const Tensor* bias, float eps) = 0;
+  virtual Tensor rms_norm(const Tensor& x, const Tensor* weight, float eps) = 0;
+  // x [N, C, *spatial]; weight/bias [C].
+  virtual Tensor group_norm(const Tensor& x, int groups, const Tensor* weight, const Tensor* bias, float eps) = 0;
+  virtual Tensor softmax(const Tensor& x) = 0;  // over the last dimension
+
+  virtual Tensor activation(const Tensor& x, Activation a) = 0;
+  virtual Tensor leaky_relu(const Tensor& x, float slope) = 0;
+  // PReLU with one slope per channel (dimension 1) or a single shared slope.
+  virtual Tensor prelu(const Tensor& x, const Tensor& slope) = 0;
+  // Elementwise with NumPy broadcasting.
+  virtual Tensor binary(const Tensor& a, const Tensor& b, Binary op) = 0;
+  // x * mul + add.
+  virtual Tensor affine(const Tensor& x, float mul, float add) = 0;
+  virtual Tensor clamp(const Tensor& x, float lo, float hi) = 0;
+
+  virtual Tensor permute(const Tensor& x, const std::vector<int>& dims) = 0;
+  virtual Tensor concat(const std::vector<Tensor>& parts, int dim) = 0;
+  virtual Tensor slice(const Tensor& x, int dim, int64_t start, int64_t end) = 0;
+  // Rows of `table` ([V, D], any dtype) for integer ids of any shape -> [*ids.shape, D].
+  virtual Tensor embedding(const Tensor& ids, const Tensor& table) = 0;
+
+  // Rotary embedding on interleaved pairs (x[2i], x[2i+1]) of x [B, H, L, D] with cos/sin [L, D/2]
+  // (or [B, L, D/2]): out = (c·x0 − s·x1, s·x0 + c·x1), as FLUX's apply_rope.
+  virtual Tensor rope(const Tensor& x, const Tensor& cos, const Tensor& sin) = 0;
+
+  // x [N, C, H, W]; weight [O, C/groups, kh, kw] in any dtype.
+  virtual Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor* bias, int stride, int padding,
+                        int groups) = 0;
+  virtual Tensor pad2d(const Tensor& x, int left, int right, int top, int bottom, float value) = 0;
+  virtual Tensor upsample_nearest(const Tensor& x, int factor) = 0;
+  virtual Tensor pixel_shuffle(const Tensor& x, int factor) = 0;
+  virtual Tensor pixel_unshuffle(const Tensor& x, int factor) = 0;
+  virtual Tensor max_pool2d(const Tensor& x, int kernel, int stride, int padding) = 0;
+};
+
+// The backend for a device; throws when that device's backend is not available.
+Backend& backend_for(Device device);
+// CUDA builds register their backend at start-up.
+void register_backend(Device device, Backend* backend);
+
+}  // namespace fluxgen

@@ -1,0 +1,156 @@
+// CpuBackend: activations and broadcasting elementwise arithmetic.
+#include <algorithm>
+#include <cmath>
+
+#include "backend/cpu/cpu_backend.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace fluxgen {
+
+namespace {
+
+template <typename F>
+Tensor map_unary(const Tensor& x_in, const char* op, F f) {
+  const Tensor x = cpu::as_f32(x_in, op);
+  Tensor out = Tensor::empty(x.shape());
+  const float* xp = x.f32();
+  float* o = out.f32();
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) o[i] = f(xp[i]);
+  return out;
+}
+
+// NumPy broadcasting of two shapes; throws naming both on mismatch.
+Shape broadcast_shape(const Shape& a, const Shape& b) {
+  const size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    check(da == db || da == 1 || db == 1, "cannot broadcast ", shape_string(a), " with ", shape_string(b));
+    out[i] = std::max(da, db);
+  }
+  return out;
+}
+
+// Element strides of `s` viewed in the broadcast shape `out` (0 along broadcast dimensions).
+std::vector<int64_t> broadcast_strides(const Shape& s, const Shape& out) {
+  std::vector<int64_t> st(out.size(), 0);
+  int64_t stride = 1;
+  for (size_t i = s.size(); i-- > 0;) {
+    const size_t j = i + (out.size() - s.size());
+    st[j] = s[i] == 1 ? 0 : stride;
+    stride *= s[i];
+  }
+  return st;
+}
+
+template <typename F>
+Tensor broadcast_binary(const Tensor& a_in, const Tensor& b_in, F f) {
+  const Tensor a = cpu::as_f32(a_in, "binary op"), b = cpu::as_f32(b_in, "binary op");
+  const float* ap = a.f32();
+  const float* bp = b.f32();
+  if (a.shape() == b.shape()) {
+    Tensor out = Tensor::empty(a.shape());
+    float* o = out.f32();
+    const int64_t n = a.numel();
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) o[i] = f(ap[i], bp[i]);
+    return out;
+  }
+  const Shape shape = broadcast_shape(a.shape(), b.shape());
+  Tensor out = Tensor::empty(shape);
+  float* o = out.f32();
+  if (shape.empty() || out.numel() == 0) {
+    if (out.numel()) o[0] = f(ap[0], bp[0]);
+    return out;
+  }
+  const auto sa = broadcast_strides(a.shape(), shape), sb = broadcast_strides(b.shape(), shape);
+  const size_t nd = shape.size();
+  const int64_t inner = shape.back(), outer = out.numel() / inner;
+  const int64_t ia = sa.back(), ib = sb.back();
+#pragma omp parallel for schedule(static) if (out.numel() > 65536)
+  for (int64_t r = 0; r < outer; ++r) {
+    // Offsets of this row in a and b from its multi-index over the outer dimensions.
+    int64_t rem = r, oa = 0, ob = 0;
+    for (size_t d = nd - 1; d-- > 0;) {
+      const int64_t idx = rem % shape[d];
+      rem /= shape[d];
+      oa += idx * sa[d];
+      ob += idx * sb[d];
+    }
+    float* orow = o + r * inner;
+    for (int64_t i = 0; i < inner; ++i) orow[i] = f(ap[oa + i * ia], bp[ob + i * ib]);
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor CpuBackend::activation(const Tensor& x, Activation a) {
+  switch (a) {
+    case Activation::SiLU: return map_unary(x, "silu", [](float v) { return v / (1.0f + std::exp(-v)); });
+    case Activation::GeluTanh:
+      return map_unary(x, "gelu_tanh", [](float v) {
+        constexpr float k = 0.7978845608028654f;  // sqrt(2/pi)
+        return 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v)));
+      });
+    case Activation::GeluErf:
+      return map_unary(x, "gelu", [](float v) { return 0.5f * v * (1.0f + std::erf(v * 0.7071067811865476f)); });
+    case Activation::QuickGelu:
+      return map_unary(x, "quick_gelu", [](float v) { return v / (1.0f + std::exp(-1.702f * v)); });
+    case Activation::ReLU: return map_unary(x, "relu", [](float v) { return v > 0.0f ? v : 0.0f; });
+    case Activation::Tanh: return map_unary(x, "tanh", [](float v) { return std::tanh(v); });
+    case Activation::Sigmoid: return map_unary(x, "sigmoid", [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+  }
+  fail("internal: unknown activation");
+}
+
+Tensor CpuBackend::leaky_relu(const Tensor& x, float slope) {
+  return map_unary(x, "leaky_relu", [slope](float v) { return v >= 0.0f ? v : v * slope; });
+}
+
+Tensor CpuBackend::prelu(const Tensor& x_in, const Tensor& slope_in) {
+  const Tensor x = cpu::as_f32(x_in, "prelu"), slope = cpu::as_f32(slope_in, "prelu");
+  const int64_t C = x.ndim() >= 2 ? x.dim(1) : 1;
+  check(slope.numel() == 1 || slope.numel() == C, "prelu: ", slope.numel(), " slopes for ", C, " channels");
+  const int64_t N = x.ndim() >= 1 ? x.dim(0) : 1;
+  const int64_t spatial = x.numel() / std::max<int64_t>(N * C, 1);
+  Tensor out = Tensor::empty(x.shape());
+  const float* xp = x.f32();
+  const float* sp = slope.f32();
+  float* o = out.f32();
+#pragma omp parallel for collapse(2) schedule(static) if (x.numel() > 65536)
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c) {
+      const float a = sp[slope.numel() == 1 ? 0 : c];
+      const int64_t base = (n * C + c) * spatial;
+      for (int64_t i = 0; i < spatial; ++i) {
+        const float v = xp[base + i];
+        o[base + i] = v >= 0.0f ? v : v * a;
+      }
+    }
+  return out;
+}
+
+Tensor CpuBackend::binary(const Tensor& a, const Tensor& b, Binary op) {
+  switch (op) {
+    case Binary::Add: return broadcast_binary(a, b, [](float x, float y) { return x + y; });
+    case Binary::Sub: return broadcast_binary(a, b, [](float x, float y) { return x - y; });
+    case Binary::Mul: return broadcast_binary(a, b, [](float x, float y) { return x * y; });
+    case Binary::Div: return broadcast_binary(a, b, [](float x, float y) { return x / y; });
+  }
+  fail("internal: unknown binary op");
+}
+
+Tensor CpuBackend::affine(const Tensor& x, float mul, float add) {
+  return map_unary(x, "affine", [mul, add](float v) { return v * mul + add; });
+}
+
+Tensor CpuBackend::clamp(const Tensor& x, float lo, float hi) {
+  return map_unary(x, "clamp", [lo, hi](float v) { return std::min(std::max(v, lo), hi); });
+}
+
+}  // namespace fluxgen

@@ -1,0 +1,61 @@
+#include "backend/ops.h"
+
+#include "util/error.h"
+
+namespace fluxgen::ops {
+
+namespace {
+Backend& on(const Tensor& t) { return backend_for(t.device()); }
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) { return on(x).linear(x, weight, bias); }
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, bool causal, float scale) {
+  return on(q).attention(q, k, v, bias, causal, scale);
+}
+Tensor layer_norm(const Tensor& x, const Tensor* weight, const Tensor* bias, float eps) {
+  return on(x).layer_norm(x, weight, bias, eps);
+}
+Tensor rms_norm(const Tensor& x, const Tensor* weight, float eps) { return on(x).rms_norm(x, weight, eps); }
+Tensor group_norm(const Tensor& x, int groups, const Tensor* weight, const Tensor* bias, float eps) {
+  return on(x).group_norm(x, groups, weight, bias, eps);
+}
+Tensor softmax(const Tensor& x) { return on(x).softmax(x); }
+Tensor activation(const Tensor& x, Activation a) { return on(x).activation(x, a); }
+Tensor leaky_relu(const Tensor& x, float slope) { return on(x).leaky_relu(x, slope); }
+Tensor prelu(const Tensor& x, const Tensor& slope) { return on(x).prelu(x, slope); }
+Tensor add(const Tensor& a, const Tensor& b) { return on(a).binary(a, b, Binary::Add); }
+Tensor sub(const Tensor& a, const Tensor& b) { return on(a).binary(a, b, Binary::Sub); }
+Tensor mul(const Tensor& a, const Tensor& b) { return on(a).binary(a, b, Binary::Mul); }
+Tensor div(const Tensor& a, const Tensor& b) { return on(a).binary(a, b, Binary::Div); }
+Tensor affine(const Tensor& x, float mul, float add) { return on(x).affine(x, mul, add); }
+Tensor clamp(const Tensor& x, float lo, float hi) { return on(x).clamp(x, lo, hi); }
+Tensor permute(const Tensor& x, const std::vector<int>& dims) { return on(x).permute(x, dims); }
+Tensor concat(const std::vector<Tensor>& parts, int dim) {
+  check(!parts.empty(), "concat: no tensors");
+  return on(parts.front()).concat(parts, dim);
+}
+Tensor slice(const Tensor& x, int dim, int64_t start, int64_t end) { return on(x).slice(x, dim, start, end); }
+std::vector<Tensor> chunk(const Tensor& x, int n, int dim) {
+  const int64_t size = x.dim(dim);
+  check(n > 0 && size % n == 0, "chunk: dimension ", dim, " of ", x.describe(), " does not split into ", n);
+  std::vector<Tensor> out;
+  const int64_t step = size / n;
+  for (int i = 0; i < n; ++i) out.push_back(slice(x, dim, i * step, (i + 1) * step));
+  return out;
+}
+Tensor embedding(const Tensor& ids, const Tensor& table) { return on(table).embedding(ids, table); }
+Tensor rope(const Tensor& x, const Tensor& cos, const Tensor& sin) { return on(x).rope(x, cos, sin); }
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor* bias, int stride, int padding, int groups) {
+  return on(x).conv2d(x, weight, bias, stride, padding, groups);
+}
+Tensor pad2d(const Tensor& x, int left, int right, int top, int bottom, float value) {
+  return on(x).pad2d(x, left, right, top, bottom, value);
+}
+Tensor upsample_nearest(const Tensor& x, int factor) { return on(x).upsample_nearest(x, factor); }
+Tensor pixel_shuffle(const Tensor& x, int factor) { return on(x).pixel_shuffle(x, factor); }
+Tensor pixel_unshuffle(const Tensor& x, int factor) { return on(x).pixel_unshuffle(x, factor); }
+Tensor max_pool2d(const Tensor& x, int kernel, int stride, int padding) {
+  return on(x).max_pool2d(x, kernel, stride, padding);
+}
+
+}  // namespace fluxgen::ops

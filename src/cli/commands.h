@@ -1,0 +1,12 @@
+// Each fluxgen subcommand registers itself on the CLI11 application; main() only wires them up.
+// A command reports failure by throwing fluxgen::Error; main prints it as one line and exits 1.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace fluxgen::cli {
+
+void register_info_command(CLI::App& app);
+// `fluxgen eval <what>`: the numerical test entry points reading `in.*` and writing `out.*`.
+void register_eval_commands(CLI::App& eval);
+
+}  // namespace fluxgen::cli

@@ -1,0 +1,9 @@
+#include "cli/eval_registry.h"
+
+namespace fluxgen::cli {
+
+std::vector<EvalRegistration> eval_registrations() {
+  return {};
+}
+
+}  // namespace fluxgen::cli

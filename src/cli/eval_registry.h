@@ -1,0 +1,12 @@
+// The list of `fluxgen eval` entry points. Each model adds one registration function here
+// (declared below, defined in its own src/cli/eval_<model>.cpp).
+#pragma once
+#include <CLI/CLI.hpp>
+#include <vector>
+
+namespace fluxgen::cli {
+
+using EvalRegistration = void (*)(CLI::App& eval);
+std::vector<EvalRegistration> eval_registrations();
+
+}  // namespace fluxgen::cli

@@ -1,0 +1,29 @@
+// fluxgen's command line. See ../shared/CLI.md for the contract the tests rely on.
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.h"
+#include "util/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fluxgen " FLUXGEN_VERSION ": a native FLUX.1-dev image generator (low-bit weights, LoRA, HiRes.fix, "
+               "ADetailer, an A1111-compatible API)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", FLUXGEN_VERSION);
+  fluxgen::cli::register_info_command(app);
+  CLI::App* eval = app.add_subcommand("eval", "Numerical entry points: read in.* tensors, write out.* tensors");
+  eval->require_subcommand(1);
+  fluxgen::cli::register_eval_commands(*eval);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "fluxgen: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fluxgen: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,61 @@
+// Named tensors from wherever they live: one safetensors file, a diffusers folder of shards, a
+// torch pickle read as data, or tensors built in memory. Models read their weights through a
+// scoped Weights view (nn/weights.h) over a store, so every file format loads every model.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace fluxgen {
+
+class TensorStore {
+ public:
+  virtual ~TensorStore() = default;
+  // Every tensor name, sorted.
+  virtual std::vector<std::string> names() const = 0;
+  virtual bool contains(const std::string& name) const = 0;
+  // The tensor in its stored dtype, zero-copy where the format allows. Throws naming the source
+  // and the tensor when absent.
+  virtual Tensor get(const std::string& name) const = 0;
+  // Shape and dtype without touching the data (instant on huge files).
+  virtual Shape shape(const std::string& name) const = 0;
+  virtual DType dtype(const std::string& name) const = 0;
+  // A file path or folder for messages.
+  virtual std::string source() const = 0;
+  // Metadata value (safetensors __metadata__), "" when absent.
+  virtual std::string metadata(const std::string& key) const { (void)key; return ""; }
+  // Total bytes of tensor data.
+  virtual uint64_t data_bytes() const;
+};
+
+// Tensors held in memory (pickled checkpoints, tests, converted models).
+class MemoryStore final : public TensorStore {
+ public:
+  explicit MemoryStore(std::string source, std::map<std::string, Tensor> tensors = {},
+                       std::map<std::string, std::string> metadata = {});
+  void put(const std::string& name, Tensor t);
+  std::vector<std::string> names() const override;
+  bool contains(const std::string& name) const override;
+  Tensor get(const std::string& name) const override;
+  Shape shape(const std::string& name) const override;
+  DType dtype(const std::string& name) const override;
+  std::string source() const override { return source_; }
+  std::string metadata(const std::string& key) const override;
+
+ private:
+  std::string source_;
+  std::map<std::string, Tensor> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+// One or several safetensors files seen as one store (a diffusers folder's shards).
+std::shared_ptr<TensorStore> open_safetensors_store(const std::vector<std::string>& paths, std::string source);
+
+// Opens any supported weight file or folder by its name: .safetensors, a folder holding
+// .safetensors shards (diffusers), torch pickles (.pt/.pth/.ckpt/.bin) read as data.
+std::shared_ptr<TensorStore> open_tensor_store(const std::string& path);
+
+}  // namespace fluxgen

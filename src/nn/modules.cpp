@@ -1,0 +1,80 @@
+#include "nn/modules.h"
+
+#include "tensor/convert.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace fluxgen::nn {
+
+Tensor StoragePolicy::apply(const Tensor& weight) const {
+  if (!linear_dtype || weight.dtype() == *linear_dtype) return weight;
+  return convert(weight, *linear_dtype, Overflow::Saturate, block_size);
+}
+
+Linear::Linear(const Weights& w, int64_t in, int64_t out, bool bias, const StoragePolicy& policy)
+    : weight_(policy.apply(w.get("weight", {out, in}))) {
+  if (bias) bias_ = w.get("bias", {out});
+}
+
+Linear::Linear(Tensor weight, std::optional<Tensor> bias) : weight_(std::move(weight)), bias_(std::move(bias)) {
+  check(weight_.ndim() == 2, "Linear: weight must be 2-D, got ", weight_.describe());
+}
+
+Tensor Linear::forward(const Tensor& x) const {
+  Tensor y = ops::linear(x, weight_, bias_ ? &*bias_ : nullptr);
+  for (const LowRankDelta& d : deltas_) {
+    Tensor delta = ops::linear(ops::linear(x, d.down), d.up);
+    if (d.scale != 1.0f) delta = ops::scale(delta, d.scale);
+    if (d.row_begin == 0 && d.up.dim(0) == out_features()) {
+      y = ops::add(y, delta);
+    } else {
+      // A delta for a row range of a fused weight: add it to those output features only.
+      const int64_t end = d.row_begin + d.up.dim(0);
+      std::vector<Tensor> parts;
+      if (d.row_begin > 0) parts.push_back(ops::slice(y, -1, 0, d.row_begin));
+      parts.push_back(ops::add(ops::slice(y, -1, d.row_begin, end), delta));
+      if (end < out_features()) parts.push_back(ops::slice(y, -1, end, out_features()));
+      y = ops::concat(parts, -1);
+    }
+  }
+  return y;
+}
+
+Conv2d::Conv2d(const Weights& w, int64_t in, int64_t out, int stride, int padding, bool bias, int groups)
+    : stride_(stride), padding_(padding), groups_(groups) {
+  const Shape s = w.shape("weight");
+  if (s.size() != 4 || s[0] != out || s[1] * groups != in)
+    fail(w.store().source(), ": tensor ", w.key("weight"), " has shape ", shape_string(s), ", expected [", out, ", ",
+         in / groups, ", k, k]");
+  weight_ = w.get("weight");
+  if (bias) bias_ = w.get("bias", {out});
+}
+
+Conv2d::Conv2d(Tensor weight, std::optional<Tensor> bias, int stride, int padding, int groups)
+    : weight_(std::move(weight)), bias_(std::move(bias)), stride_(stride), padding_(padding), groups_(groups) {}
+
+Tensor Conv2d::forward(const Tensor& x) const {
+  return ops::conv2d(x, weight_, bias_ ? &*bias_ : nullptr, stride_, padding_, groups_);
+}
+
+LayerNorm::LayerNorm(const Weights& w, int64_t dim, float eps, bool affine) : eps_(eps) {
+  if (affine) {
+    weight_ = w.get("weight", {dim});
+    bias_ = w.get("bias", {dim});
+  }
+}
+
+Tensor LayerNorm::forward(const Tensor& x) const {
+  return ops::layer_norm(x, weight_ ? &*weight_ : nullptr, bias_ ? &*bias_ : nullptr, eps_);
+}
+
+RMSNorm::RMSNorm(const Weights& w, int64_t dim, float eps, const char* param) : scale_(w.get(param, {dim})), eps_(eps) {}
+
+Tensor RMSNorm::forward(const Tensor& x) const { return ops::rms_norm(x, &scale_, eps_); }
+
+GroupNorm::GroupNorm(const Weights& w, int groups, int64_t channels, float eps)
+    : weight_(w.get("weight", {channels})), bias_(w.get("bias", {channels})), groups_(groups), eps_(eps) {}
+
+Tensor GroupNorm::forward(const Tensor& x) const { return ops::group_norm(x, groups_, &weight_, &bias_, eps_); }
+
+}  // namespace fluxgen::nn

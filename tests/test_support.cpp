@@ -1,0 +1,107 @@
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "tensor/convert.h"
+#include "util/error.h"
+
+namespace fluxgen::test {
+
+std::string fixture(const std::string& name) {
+  const char* env = std::getenv("FLUXGEN_FIXTURES");
+  return std::string(env && *env ? env : FLUXGEN_TEST_FIXTURES) + "/" + name;
+}
+
+double rel_l2(const Tensor& a, const Tensor& b) {
+  const auto va = to_vector(a), vb = to_vector(b);
+  check(va.size() == vb.size(), "rel_l2: ", a.describe(), " vs ", b.describe());
+  double num = 0, den = 0;
+  for (size_t i = 0; i < va.size(); ++i) {
+    num += (double(va[i]) - vb[i]) * (double(va[i]) - vb[i]);
+    den += double(vb[i]) * vb[i];
+  }
+  return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
+}
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+  const auto va = to_vector(a), vb = to_vector(b);
+  check(va.size() == vb.size(), "max_abs_diff: ", a.describe(), " vs ", b.describe());
+  double m = 0;
+  for (size_t i = 0; i < va.size(); ++i) m = std::max(m, std::fabs(double(va[i]) - vb[i]));
+  return m;
+}
+
+namespace {
+struct TempDirs {
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    for (const auto& d : dirs) {
+      std::error_code ec;
+      std::filesystem::remove_all(d, ec);
+    }
+  }
+};
+TempDirs& temp_dirs() {
+  static TempDirs t;
+  return t;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+std::string temp_dir() {
+  std::random_device rd;
+  const auto base = std::filesystem::temp_directory_path();
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto p = base / ("fluxgen-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    if (std::filesystem::create_directory(p)) {
+      temp_dirs().dirs.push_back(p.string());
+      return p.string();
+    }
+  }
+  fail("cannot create a temporary directory");
+}
+
+bool fluxgen_built() { return std::string(FLUXGEN_BINARY).size() > 0; }
+
+CommandResult run_fluxgen(const std::vector<std::string>& args) {
+  check(fluxgen_built(), "the fluxgen program was not built");
+  const std::string dir = temp_dir();
+  std::string cmd = shell_quote(FLUXGEN_BINARY);
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " >" + shell_quote(dir + "/out") + " 2>" + shell_quote(dir + "/err") + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  r.out = slurp(dir + "/out");
+  r.err = slurp(dir + "/err");
+  return r;
+}
+
+}  // namespace fluxgen::test
