@@ -3,7 +3,9 @@
 namespace fluxgen::cli {
 
 std::vector<EvalRegistration> eval_registrations() {
-  return {};
+  return {
+      register_eval_flux,
+  };
 }
 
 }  // namespace fluxgen::cli

@@ -1,0 +1,54 @@
+#include "cli/flux_cli_options.h"
+
+#include <cstdio>
+
+#include "io/json.h"
+#include "io/mapped_file.h"
+#include "nn/storage_option.h"
+#include "tensor/convert.h"
+#include "util/error.h"
+
+namespace fluxgen::cli {
+
+void add_flux_model_options(CLI::App& cmd, FluxEvalOptions& opt) {
+  cmd.add_option("--weights", opt.weights, "FLUX transformer: BFL, diffusers or all-in-one .safetensors, or a folder")
+      ->required();
+  cmd.add_option("--storage", opt.storage,
+                 "Weight storage: auto, bf16, fp16, fp32, fp8-e4m3fn, fp8-e5m2, nf4, fp4, or Forge's labels "
+                 "(\"bnb-nf4 (fp16 LoRA)\", ...)")
+      ->capture_default_str();
+  cmd.add_option("--model-config", opt.model_config, "JSON file with FluxParams overriding the inferred configuration");
+}
+
+std::unique_ptr<flux::FluxModel> load_flux_for_eval(const FluxEvalOptions& opt) {
+  const StorageOption storage = parse_storage_option(opt.storage);
+  json::Value override_json;
+  flux::FluxLoadOptions load;
+  load.storage = storage.dtype;
+  if (!opt.model_config.empty()) {
+    override_json = json::parse(read_text_file(opt.model_config), opt.model_config);
+    load.config_override = &override_json;
+  }
+  auto model = flux::FluxModel::load(open_tensor_store(opt.weights), load);
+  std::fprintf(stderr, "FLUX weights in memory (%s):\n%s", storage.label.c_str(), model->describe_weight_usage().c_str());
+  return model;
+}
+
+Tensor read_io_tensor(const SafetensorsFile& io, const std::string& name) {
+  if (!io.contains(name)) fail(io.path(), ": tensor ", name, " is missing");
+  return to_f32(io.get(name));
+}
+
+flux::FluxInputs read_flux_inputs(const SafetensorsFile& io) {
+  flux::FluxInputs in;
+  in.img = read_io_tensor(io, "in.img");
+  in.img_ids = read_io_tensor(io, "in.img_ids");
+  in.txt = read_io_tensor(io, "in.txt");
+  in.txt_ids = read_io_tensor(io, "in.txt_ids");
+  in.y = read_io_tensor(io, "in.y");
+  in.timesteps = to_vector(read_io_tensor(io, "in.timesteps"));
+  if (io.contains("in.guidance")) in.guidance = to_vector(read_io_tensor(io, "in.guidance"));
+  return in;
+}
+
+}  // namespace fluxgen::cli

@@ -1,0 +1,139 @@
+#include "models/flux/flux_model.h"
+
+#include <sstream>
+
+#include "models/flux/diffusers_layout.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace fluxgen::flux {
+
+std::unique_ptr<FluxModel> FluxModel::load(std::shared_ptr<const TensorStore> store, const FluxLoadOptions& options) {
+  const auto where = detect_flux(*store);
+  if (!where) fail(store->source(), ": no FLUX transformer found (expected keys like double_blocks.0.img_attn.qkv.weight)");
+  auto m = std::unique_ptr<FluxModel>(new FluxModel());
+  m->config_ = infer_flux_config(*store, *where, options.config_override);
+  const FluxConfig& c = m->config_;
+  if (where->layout == FluxLayout::Diffusers)
+    m->source_ = Weights(diffusers_as_bfl(store, where->prefix, c), "");
+  else
+    m->source_ = Weights(store, where->prefix);
+  m->storage_ = options.storage;
+  m->block_size_ = options.block_size;
+  const Weights& w = m->source_;
+  const nn::StoragePolicy policy{options.storage, options.block_size};
+
+  m->img_in = nn::Linear(w.sub("img_in"), c.in_channels, c.hidden_size, true);
+  m->txt_in = nn::Linear(w.sub("txt_in"), c.context_in_dim, c.hidden_size, true);
+  m->time_in = MLPEmbedder(w.sub("time_in"), 256, c.hidden_size);
+  m->vector_in = MLPEmbedder(w.sub("vector_in"), c.vec_in_dim, c.hidden_size);
+  if (c.guidance_embed) m->guidance_in = MLPEmbedder(w.sub("guidance_in"), 256, c.hidden_size);
+  m->double_blocks.reserve(static_cast<size_t>(c.depth));
+  for (int64_t i = 0; i < c.depth; ++i) m->double_blocks.emplace_back(w.sub("double_blocks").sub(i), c, policy);
+  m->single_blocks.reserve(static_cast<size_t>(c.depth_single_blocks));
+  for (int64_t i = 0; i < c.depth_single_blocks; ++i)
+    m->single_blocks.emplace_back(w.sub("single_blocks").sub(i), c, policy);
+  m->final_layer = LastLayer(w.sub("final_layer"), c);
+  return m;
+}
+
+Tensor FluxModel::forward(const FluxInputs& in) const {
+  const FluxConfig& c = config_;
+  check(in.img.ndim() == 3 && in.img.dim(2) == c.in_channels, "FLUX: img must be [B, L, ", c.in_channels, "], got ",
+        in.img.describe());
+  check(in.txt.ndim() == 3 && in.txt.dim(2) == c.context_in_dim, "FLUX: txt must be [B, T, ", c.context_in_dim,
+        "], got ", in.txt.describe());
+  const int64_t B = in.img.dim(0);
+  check(in.txt.dim(0) == B && in.y.ndim() == 2 && in.y.dim(0) == B && in.y.dim(1) == c.vec_in_dim,
+        "FLUX: y must be [", B, ", ", c.vec_in_dim, "], got ", in.y.describe());
+  check(static_cast<int64_t>(in.timesteps.size()) == B, "FLUX: ", in.timesteps.size(), " timesteps for batch ", B);
+  check(in.img_ids.ndim() == 3 && in.img_ids.dim(1) == in.img.dim(1) && in.txt_ids.ndim() == 3 &&
+            in.txt_ids.dim(1) == in.txt.dim(1),
+        "FLUX: position ids ", in.img_ids.describe(), "/", in.txt_ids.describe(), " do not match the tokens");
+
+  Tensor img = img_in.forward(in.img);
+  Tensor vec = time_in.forward(timestep_embedding(in.timesteps, 256));
+  if (c.guidance_embed) {
+    check(static_cast<int64_t>(in.guidance.size()) == B, "FLUX: this model needs a guidance value per image");
+    vec = ops::add(vec, guidance_in.forward(timestep_embedding(in.guidance, 256)));
+  }
+  vec = ops::add(vec, vector_in.forward(in.y));
+  Tensor txt = txt_in.forward(in.txt);
+  const RopeTables pe = rope_tables(ops::concat({in.txt_ids, in.img_ids}, 1), c.axes_dim, c.theta);
+
+  for (const auto& block : double_blocks) block.forward(img, txt, vec, pe);
+  const int64_t T = txt.dim(1);
+  Tensor x = ops::concat({txt, img}, 1);
+  for (const auto& block : single_blocks) x = block.forward(x, vec, pe);
+  x = ops::slice(x, 1, T, x.dim(1));
+  return final_layer.forward(x, vec);
+}
+
+std::vector<std::pair<std::string, nn::Linear*>> FluxModel::linear_layers() {
+  std::vector<std::pair<std::string, nn::Linear*>> out;
+  out.emplace_back("img_in", &img_in);
+  out.emplace_back("txt_in", &txt_in);
+  for (auto [name, e] : {std::pair<const char*, MLPEmbedder*>{"time_in", &time_in}, {"vector_in", &vector_in},
+                         {"guidance_in", &guidance_in}}) {
+    if (std::string(name) == "guidance_in" && !config_.guidance_embed) continue;
+    out.emplace_back(std::string(name) + ".in_layer", &e->in_layer);
+    out.emplace_back(std::string(name) + ".out_layer", &e->out_layer);
+  }
+  for (size_t i = 0; i < double_blocks.size(); ++i) {
+    const std::string b = "double_blocks." + std::to_string(i) + ".";
+    for (auto [s, sw] : {std::pair<const char*, StreamWeights*>{"img", &double_blocks[i].img}, {"txt", &double_blocks[i].txt}}) {
+      const std::string p = b + s;
+      out.emplace_back(p + "_mod.lin", &sw->mod.lin);
+      out.emplace_back(p + "_attn.qkv", &sw->attn_qkv);
+      out.emplace_back(p + "_attn.proj", &sw->attn_proj);
+      out.emplace_back(p + "_mlp.0", &sw->mlp_0);
+      out.emplace_back(p + "_mlp.2", &sw->mlp_2);
+    }
+  }
+  for (size_t i = 0; i < single_blocks.size(); ++i) {
+    const std::string b = "single_blocks." + std::to_string(i) + ".";
+    out.emplace_back(b + "linear1", &single_blocks[i].linear1);
+    out.emplace_back(b + "linear2", &single_blocks[i].linear2);
+    out.emplace_back(b + "modulation.lin", &single_blocks[i].modulation.lin);
+  }
+  out.emplace_back("final_layer.linear", &final_layer.linear);
+  out.emplace_back("final_layer.adaLN_modulation.1", &final_layer.adaLN_modulation_1);
+  return out;
+}
+
+std::map<std::string, WeightUsage> FluxModel::weight_usage() {
+  std::map<std::string, WeightUsage> usage;
+  auto add = [&](const Tensor& t) {
+    auto& u = usage[std::string(dtype_name(t.dtype()))];
+    ++u.tensors;
+    u.bytes += t.nbytes() + (dtype_is_quantized_block(t.dtype()) ? t.absmax().nbytes() : 0);
+  };
+  for (const auto& [name, lin] : linear_layers()) {
+    add(lin->weight());
+    if (lin->bias()) add(*lin->bias());
+  }
+  // QK-norm scales: the only other parameters.
+  const int64_t norms = 4 * config_.depth + 2 * config_.depth_single_blocks;
+  if (norms > 0) {
+    const std::string probe = config_.depth > 0 ? "double_blocks.0.img_attn.norm.query_norm.scale"
+                                                : "single_blocks.0.norm.query_norm.scale";
+    const DType dt = source_.store().dtype(source_.key(probe));
+    auto& u = usage[std::string(dtype_name(dt))];
+    u.tensors += norms;
+    u.bytes += static_cast<uint64_t>(norms) * dtype_storage_bytes(dt, config_.head_dim());
+  }
+  return usage;
+}
+
+std::string FluxModel::describe_weight_usage() {
+  std::ostringstream os;
+  uint64_t total = 0;
+  for (const auto& [dt, u] : weight_usage()) {
+    os << "  " << dt << ": " << u.tensors << " tensors, " << format_bytes(u.bytes) << "\n";
+    total += u.bytes;
+  }
+  os << "  total: " << format_bytes(total) << "\n";
+  return os.str();
+}
+
+}  // namespace fluxgen::flux

@@ -1,0 +1,72 @@
+// The FLUX transformer (BFL's Flux): a tree of blocks named like the checkpoint keys. Loads the
+// BFL layout, the diffusers layout (through diffusers_layout.h), all-in-one files (any prefix) and
+// Forge's bnb pre-quantized files; block linear weights are converted to the chosen storage dtype
+// tensor by tensor while loading (embedders, norms and biases stay as the file has them).
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/flux/double_stream_block.h"
+#include "models/flux/flux_config.h"
+#include "models/flux/last_layer.h"
+#include "models/flux/single_stream_block.h"
+#include "nn/storage_option.h"
+
+namespace fluxgen::flux {
+
+struct FluxInputs {
+  Tensor img;      // [B, L, in_channels] packed latent tokens
+  Tensor img_ids;  // [B, L, 3]
+  Tensor txt;      // [B, T, context_in_dim]
+  Tensor txt_ids;  // [B, T, 3]
+  std::vector<float> timesteps;  // [B], sigma in [0, 1]
+  std::vector<float> guidance;   // [B]; ignored when the model has no guidance embedding
+  Tensor y;        // [B, vec_in_dim] pooled text vector
+};
+
+struct FluxLoadOptions {
+  std::optional<DType> storage;            // nullopt: keep the file's dtypes
+  const json::Value* config_override = nullptr;  // --model-config
+  int block_size = 64;                     // NF4/FP4 block size
+};
+
+struct WeightUsage {
+  int64_t tensors = 0;
+  uint64_t bytes = 0;
+};
+
+class FluxModel {
+ public:
+  // `store` is any weight store holding a FLUX transformer (detected, any prefix or layout).
+  static std::unique_ptr<FluxModel> load(std::shared_ptr<const TensorStore> store, const FluxLoadOptions& options);
+
+  Tensor forward(const FluxInputs& in) const;
+
+  const FluxConfig& config() const { return config_; }
+  // The weights in BFL names (for LoRA re-merging from the mapped originals).
+  const Weights& source() const { return source_; }
+  // Every linear layer with its BFL module name ("double_blocks.0.img_attn.qkv").
+  std::vector<std::pair<std::string, nn::Linear*>> linear_layers();
+  // Bytes of every weight by dtype name, as held in memory now.
+  std::map<std::string, WeightUsage> weight_usage();
+  // One line per dtype: "BF16: 12 tensors, 1.2 MiB".
+  std::string describe_weight_usage();
+  // The storage block linear weights were converted to (nullopt: as in the file).
+  std::optional<DType> storage() const { return storage_; }
+  int block_size() const { return block_size_; }
+
+ private:
+  FluxConfig config_;
+  Weights source_;
+  std::optional<DType> storage_;
+  int block_size_ = 64;
+  nn::Linear img_in, txt_in;
+  MLPEmbedder time_in, vector_in, guidance_in;
+  std::vector<DoubleStreamBlock> double_blocks;
+  std::vector<SingleStreamBlock> single_blocks;
+  LastLayer final_layer;
+};
+
+}  // namespace fluxgen::flux

@@ -1,0 +1,23 @@
+// FLUX SingleStreamBlock (checkpoint keys single_blocks.N.*): one fused linear1 produces q, k, v
+// and the MLP input in parallel; linear2 maps [attention, GELU(mlp)] back to the hidden size.
+#pragma once
+#include "models/flux/flux_attention.h"
+#include "models/flux/flux_config.h"
+
+namespace fluxgen::flux {
+
+class SingleStreamBlock {
+ public:
+  SingleStreamBlock() = default;
+  SingleStreamBlock(const Weights& w, const FluxConfig& c, const nn::StoragePolicy& policy);
+  Tensor forward(const Tensor& x, const Tensor& vec, const RopeTables& pe) const;
+
+  nn::Linear linear1, linear2;
+  QKNorm norm;
+  Modulation modulation;
+
+ private:
+  int64_t heads_ = 1, hidden_ = 0;
+};
+
+}  // namespace fluxgen::flux
