@@ -22,6 +22,9 @@ class Backend {
   // Copies a tensor of this device back to the host as F32.
   virtual Tensor download(const Tensor& t) = 0;
 
+  // A weight of any storage dtype expanded to the compute dtype on this device (one layer at a
+  // time: online LoRA folds its delta into it when that is cheaper than the side path).
+  virtual Tensor dequantize(const Tensor& weight) = 0;
   // y[..., N] = x[..., K] · W[N, K]ᵀ (+ bias[N]). W in any dtype.
   virtual Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) = 0;
   // Scaled dot-product attention over [B, H, L, D]; `bias` (optional, additive) broadcasts from

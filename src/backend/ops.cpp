@@ -8,6 +8,7 @@ namespace {
 Backend& on(const Tensor& t) { return backend_for(t.device()); }
 }  // namespace
 
+Tensor dequantize(const Tensor& weight) { return on(weight).dequantize(weight); }
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) { return on(x).linear(x, weight, bias); }
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, bool causal, float scale) {
   return on(q).attention(q, k, v, bias, causal, scale);

@@ -7,6 +7,7 @@
 
 namespace fluxgen::ops {
 
+Tensor dequantize(const Tensor& weight);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias = nullptr);
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias = nullptr, bool causal = false,
                  float scale = 0.0f);

@@ -4,6 +4,9 @@
 
 #include "io/json.h"
 #include "io/mapped_file.h"
+#include "lora/lora_patcher.h"
+#include "lora/lora_reader.h"
+#include "lora/lora_request.h"
 #include "nn/storage_option.h"
 #include "tensor/convert.h"
 #include "util/error.h"
@@ -18,6 +21,11 @@ void add_flux_model_options(CLI::App& cmd, FluxEvalOptions& opt) {
                  "(\"bnb-nf4 (fp16 LoRA)\", ...)")
       ->capture_default_str();
   cmd.add_option("--model-config", opt.model_config, "JSON file with FluxParams overriding the inferred configuration");
+  cmd.add_option("--lora", opt.loras, "LoRA file with its weight, FILE:WEIGHT (repeatable)");
+  cmd.add_option("--lora-mode", opt.lora_mode,
+                 "merged (fp32 merge, re-quantized) or online (added at each use); default: online when the "
+                 "storage label says \"(fp16 LoRA)\", else merged")
+      ->check(CLI::IsMember({"merged", "online"}));
 }
 
 std::unique_ptr<flux::FluxModel> load_flux_for_eval(const FluxEvalOptions& opt) {
@@ -30,6 +38,24 @@ std::unique_ptr<flux::FluxModel> load_flux_for_eval(const FluxEvalOptions& opt) 
     load.config_override = &override_json;
   }
   auto model = flux::FluxModel::load(open_tensor_store(opt.weights), load);
+  if (!opt.loras.empty()) {
+    const LoraMode mode = opt.lora_mode.empty() ? storage.lora_mode
+                                                : (opt.lora_mode == "online" ? LoraMode::Online : LoraMode::Merged);
+    const lora::TargetResolver resolver(model->config());
+    std::vector<lora::LoraSet> sets;
+    std::vector<float> multipliers;
+    for (const auto& arg : opt.loras) {
+      const lora::LoraRequest req = lora::parse_lora_argument(arg);
+      sets.push_back(lora::read_lora_file(req.path, resolver));
+      multipliers.push_back(req.multiplier);
+      for (const auto& w : sets.back().warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    }
+    std::vector<lora::ActiveLora> active;
+    for (size_t i = 0; i < sets.size(); ++i) active.push_back({&sets[i], multipliers[i]});
+    lora::LoraPatcher patcher(lora::Component::Transformer, model->linear_layers(), model->source(), model->block_size());
+    const size_t n = patcher.apply(active, mode);
+    std::fprintf(stderr, "LoRA: %zu modules updated (%s)\n", n, mode == LoraMode::Online ? "online" : "merged");
+  }
   std::fprintf(stderr, "FLUX weights in memory (%s):\n%s", storage.label.c_str(), model->describe_weight_usage().c_str());
   return model;
 }

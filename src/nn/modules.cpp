@@ -21,23 +21,41 @@ Linear::Linear(Tensor weight, std::optional<Tensor> bias) : weight_(std::move(we
 }
 
 Tensor Linear::forward(const Tensor& x) const {
+  if (deltas_.empty()) return ops::linear(x, weight_, bias_ ? &*bias_ : nullptr);
+  const int64_t in = in_features(), out = out_features();
+  const int64_t tokens = x.numel() / in;
+  // The side path x·downᵀ·upᵀ costs tokens·rank·(in+out) per call; folding the deltas into the
+  // dequantized weight costs rank·in·out. Take whichever is cheaper for this call.
+  if (tokens * (in + out) > in * out) {
+    Tensor w = ops::dequantize(weight_);
+    for (const LowRankDelta& d : deltas_) w = add_rows(w, d, dense_delta(d), 0);
+    return ops::linear(x, w, bias_ ? &*bias_ : nullptr);
+  }
   Tensor y = ops::linear(x, weight_, bias_ ? &*bias_ : nullptr);
   for (const LowRankDelta& d : deltas_) {
     Tensor delta = ops::linear(ops::linear(x, d.down), d.up);
     if (d.scale != 1.0f) delta = ops::scale(delta, d.scale);
-    if (d.row_begin == 0 && d.up.dim(0) == out_features()) {
-      y = ops::add(y, delta);
-    } else {
-      // A delta for a row range of a fused weight: add it to those output features only.
-      const int64_t end = d.row_begin + d.up.dim(0);
-      std::vector<Tensor> parts;
-      if (d.row_begin > 0) parts.push_back(ops::slice(y, -1, 0, d.row_begin));
-      parts.push_back(ops::add(ops::slice(y, -1, d.row_begin, end), delta));
-      if (end < out_features()) parts.push_back(ops::slice(y, -1, end, out_features()));
-      y = ops::concat(parts, -1);
-    }
+    y = add_rows(y, d, delta, -1);
   }
   return y;
+}
+
+Tensor Linear::dense_delta(const LowRankDelta& d) {
+  // up [rows, r] · down [r, in] as linear(up, downᵀ).
+  Tensor delta = ops::linear(d.up, ops::permute(ops::dequantize(d.down), {1, 0}));
+  return d.scale != 1.0f ? ops::scale(delta, d.scale) : delta;
+}
+
+Tensor Linear::add_rows(const Tensor& y, const LowRankDelta& d, const Tensor& delta, int dim) {
+  // Output features run along dim 0 of a weight and along the last dim of activations.
+  const int64_t total = y.dim(dim), rows = delta.dim(dim);
+  if (d.row_begin == 0 && rows == total) return ops::add(y, delta);
+  const int64_t end = d.row_begin + rows;
+  std::vector<Tensor> parts;
+  if (d.row_begin > 0) parts.push_back(ops::slice(y, dim, 0, d.row_begin));
+  parts.push_back(ops::add(ops::slice(y, dim, d.row_begin, end), delta));
+  if (end < total) parts.push_back(ops::slice(y, dim, end, total));
+  return ops::concat(parts, dim);
 }
 
 Conv2d::Conv2d(const Weights& w, int64_t in, int64_t out, int stride, int padding, bool bias, int groups)

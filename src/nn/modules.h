@@ -43,6 +43,8 @@ class Linear {
   std::vector<LowRankDelta>& online_deltas() { return deltas_; }
 
  private:
+  static Tensor dense_delta(const LowRankDelta& d);
+  static Tensor add_rows(const Tensor& y, const LowRankDelta& d, const Tensor& delta, int dim);
   Tensor weight_;
   std::optional<Tensor> bias_;
   std::vector<LowRankDelta> deltas_;

@@ -12,6 +12,7 @@ class CpuBackend final : public Backend {
   Tensor upload(const Tensor& host) override;
   Tensor download(const Tensor& t) override;
 
+  Tensor dequantize(const Tensor& weight) override;
   Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) override;
   Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, bool causal,
                    float scale) override;

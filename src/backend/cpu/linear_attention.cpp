@@ -23,6 +23,8 @@ Tensor as_f32(const Tensor& t, const char* op) {
 Tensor CpuBackend::upload(const Tensor& host) { return cpu::as_f32(host, "upload"); }
 Tensor CpuBackend::download(const Tensor& t) { return cpu::as_f32(t, "download"); }
 
+Tensor CpuBackend::dequantize(const Tensor& weight) { return cpu::as_f32(weight, "dequantize"); }
+
 Tensor CpuBackend::linear(const Tensor& x_in, const Tensor& weight, const Tensor* bias) {
   const Tensor x = cpu::as_f32(x_in, "linear");
   check(weight.ndim() == 2, "linear: weight must be 2-D, got ", weight.describe());
