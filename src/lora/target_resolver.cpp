@@ -36,7 +36,7 @@ std::optional<ResolvedTarget> resolve_text_encoder(const std::string& key) {
 }
 }  // namespace
 
-TargetResolver::TargetResolver(const FluxConfig& c) {
+TargetResolver::TargetResolver(const flux::FluxConfig& c) {
   for (const flux::ModuleMapping& mm : flux::diffusers_module_map(c)) {
     if (mm.norm_scale) continue;  // norms carry no LoRA
     const ResolvedTarget whole{Component::Transformer, mm.bfl, 0, false};

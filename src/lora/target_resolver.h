@@ -25,7 +25,7 @@ struct ResolvedTarget {
 class TargetResolver {
  public:
   // The transformer's aliases come from its configuration (row ranges need the hidden size).
-  explicit TargetResolver(const FluxConfig& transformer);
+  explicit TargetResolver(const flux::FluxConfig& transformer);
   // nullopt when the key names nothing fluxgen has.
   std::optional<ResolvedTarget> resolve(const std::string& module_key) const;
 

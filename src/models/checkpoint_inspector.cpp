@@ -47,6 +47,7 @@ Weights view(const TensorStore& store, const std::string& prefix) {
 }
 
 void add_flux(const TensorStore& store, FileReport& r) {
+  using namespace flux;
   auto where = detect_flux(store);
   if (!where) return;
   Component c{ModelKind::FluxTransformer, where->layout == FluxLayout::BFL ? "BFL" : "diffusers", where->prefix, {}};

@@ -6,7 +6,7 @@
 #include "util/error.h"
 #include "util/strings.h"
 
-namespace fluxgen {
+namespace fluxgen::flux {
 
 void FluxConfig::apply_json(const json::Value& v) {
   if (!v.is_object()) fail("FLUX config must be a JSON object");
@@ -121,4 +121,4 @@ FluxConfig infer_flux_config(const TensorStore& store, const FluxDetection& wher
   return c;
 }
 
-}  // namespace fluxgen
+}  // namespace fluxgen::flux

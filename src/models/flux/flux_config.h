@@ -10,7 +10,7 @@
 #include "io/json.h"
 #include "io/tensor_store.h"
 
-namespace fluxgen {
+namespace fluxgen::flux {
 
 struct FluxConfig {
   int64_t in_channels = 64;
@@ -50,4 +50,4 @@ std::optional<FluxDetection> detect_flux(const TensorStore& store);
 FluxConfig infer_flux_config(const TensorStore& store, const FluxDetection& where,
                              const json::Value* override_json = nullptr);
 
-}  // namespace fluxgen
+}  // namespace fluxgen::flux
