@@ -10,5 +10,6 @@ using EvalRegistration = void (*)(CLI::App& eval);
 std::vector<EvalRegistration> eval_registrations();
 
 void register_eval_flux(CLI::App& eval);
+void register_eval_vae(CLI::App& eval);
 
 }  // namespace fluxgen::cli
