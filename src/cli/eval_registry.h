@@ -9,4 +9,6 @@ namespace fluxgen::cli {
 using EvalRegistration = void (*)(CLI::App& eval);
 std::vector<EvalRegistration> eval_registrations();
 
+void register_eval_randn(CLI::App& eval);  // eval_randn.cpp
+
 }  // namespace fluxgen::cli
