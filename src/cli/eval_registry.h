@@ -10,6 +10,7 @@ using EvalRegistration = void (*)(CLI::App& eval);
 std::vector<EvalRegistration> eval_registrations();
 
 void register_eval_flux(CLI::App& eval);
+void register_eval_flux_sample(CLI::App& eval);
 void register_eval_vae(CLI::App& eval);
 void register_eval_randn(CLI::App& eval);  // eval_randn.cpp
 
