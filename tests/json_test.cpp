@@ -244,6 +244,18 @@ TEST(JsonDump, CompactAndIndentedRoundTrip) {
     EXPECT_EQ(back.at("str").as_string(), doc.at("str").as_string());
     EXPECT_EQ(back.at("nested").at("deeper").at("x").as_int(), 1);
   }
+  // Integral doubles stay doubles (and -0.0 keeps its sign) through dump and parse.
+  json::Value d = json::Value::array();
+  d.push_back(4.0);
+  d.push_back(-0.0);
+  d.push_back(1e21);
+  d.push_back(int64_t{4});
+  EXPECT_EQ(d.dump(), "[4.0,-0.0,1e+21,4]");
+  const json::Value d2 = json::parse(d.dump());
+  EXPECT_FALSE(d2.at(0).is_integer());
+  EXPECT_TRUE(std::signbit(d2.at(1).as_number()));
+  EXPECT_TRUE(d2.at(3).is_integer());
+  EXPECT_EQ(d2.dump(), d.dump());
   // JSON has no NaN or infinity: they are written as null.
   json::Value special = json::Value::array();
   special.push_back(std::nan(""));

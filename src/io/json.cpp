@@ -222,6 +222,9 @@ void Value::dump_to(std::string& out, int indent, int level) const {
       } else {
         auto r = std::to_chars(buf, buf + sizeof buf, n.d);
         out.append(buf, r.ptr);
+        // Shortest form of an integral double ("4", "-0") would read back as an integer (and
+        // lose the sign of zero): keep it a fraction, as Python's json does ("4.0", "-0.0").
+        if (std::find_if(buf, r.ptr, [](char c) { return c == '.' || c == 'e'; }) == r.ptr) out += ".0";
       }
       break;
     }
