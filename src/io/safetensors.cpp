@@ -123,6 +123,15 @@ Tensor SafetensorsFile::get(std::string_view name) const {
   const TensorEntry* e = find(name);
   if (!e) fail(path(), ": tensor ", name, " is missing");
   const uint8_t* p = file_->data() + header_.data_offset + e->begin;
+  // The format pads nothing but (by convention) the header, so another writer's offsets can leave
+  // a tensor at an address that is no multiple of its element size; reading through such a view
+  // is undefined behaviour, so those few tensors are copied instead of mapped.
+  const size_t element = std::max<size_t>(1, static_cast<size_t>(dtype_bits(e->dtype) / 8));
+  if (reinterpret_cast<uintptr_t>(p) % element != 0) {
+    Tensor copy = Tensor::empty(e->shape, e->dtype);
+    std::memcpy(copy.raw_data(), p, e->bytes());
+    return copy;
+  }
   return Tensor::wrap(e->shape, e->dtype, p, e->bytes(), file_);
 }
 
@@ -143,6 +152,7 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   for (const auto& [name, t] : tensors) {
     check(!dtype_is_quantized_block(t.dtype()), path, ": cannot write ", name, ": ", dtype_name(t.dtype()),
           " has no safetensors dtype");
+    check(t.defined(), path, ": cannot write ", name, ": undefined tensor");
     check(t.device() == Device::CPU, path, ": cannot write ", name, ": not a host tensor");
     check(!header.contains(name) && name != "__metadata__", path, ": duplicate tensor name ", name);
     json::Value entry = json::Value::object();
