@@ -84,10 +84,11 @@ TEST(TaesdCli, EvalEncodeAndDecodeReproduceRealIo) {
                          real_io().get("taef1.out.image")),
             1e-4);
   // Plain in.* names work too, and a file without them is a one-line error.
-  write_safetensors(dir + "/in.safetensors", {{"in.latent", real_io().get("taef1.out.latent")}});
+  write_safetensors(dir + "/in.safetensors", {{"in.latent", Tensor::full({1, 16, 3, 4}, 0.25f)}});
   r = test::run_fluxgen({"eval", "taesd-decode", "--weights", fixture("real/taef1_decoder.safetensors"), "--inputs",
                          dir + "/in.safetensors", "--output", dir + "/dec2.safetensors"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(SafetensorsFile::open(dir + "/dec2.safetensors")->get("out.image").shape(), (Shape{1, 3, 24, 32}));
   r = test::run_fluxgen({"eval", "taesd-encode", "--weights", fixture("real/taef1_encoder.safetensors"), "--inputs",
                          dir + "/in.safetensors", "--output", dir + "/x.safetensors"});
   EXPECT_EQ(r.exit_code, 1);

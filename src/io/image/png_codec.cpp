@@ -1,5 +1,6 @@
 #include "io/image/png_codec.h"
 
+#include <cctype>
 #include <csetjmp>
 #include <cstdio>
 #include <cstdlib>
@@ -137,7 +138,9 @@ void check_png_structure(std::span<const uint8_t> bytes, std::string_view what) 
   check_image_size(be32(bytes, 16), be32(bytes, 20), what);
   for (size_t pos = 8; pos + 8 <= bytes.size();) {
     const uint32_t length = be32(bytes, pos);
-    const std::string type(reinterpret_cast<const char*>(bytes.data() + pos + 4), 4);
+    std::string type(reinterpret_cast<const char*>(bytes.data() + pos + 4), 4);
+    for (char& c : type)
+      if (!std::isalpha(static_cast<unsigned char>(c))) c = '?';  // damaged names stay printable
     if (length > bytes.size() - pos - 8 || bytes.size() - pos - 8 - length < 4) {
       fail(what, ": corrupt PNG: chunk '", type, "' of ", length, " bytes runs past the end of the file (",
            bytes.size(), " bytes; truncated?)");
