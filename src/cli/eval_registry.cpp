@@ -8,6 +8,7 @@ std::vector<EvalRegistration> eval_registrations() {
       register_eval_flux_sample,
       register_eval_vae,
       register_eval_randn,
+      register_eval_taesd,
   };
 }
 
