@@ -3,7 +3,7 @@
 namespace fluxgen::cli {
 
 std::vector<EvalRegistration> eval_registrations() {
-  return {};
+  return {register_eval_esrgan};
 }
 
 }  // namespace fluxgen::cli

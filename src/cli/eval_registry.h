@@ -9,4 +9,6 @@ namespace fluxgen::cli {
 using EvalRegistration = void (*)(CLI::App& eval);
 std::vector<EvalRegistration> eval_registrations();
 
+void register_eval_esrgan(CLI::App& eval);
+
 }  // namespace fluxgen::cli
