@@ -2,12 +2,19 @@
 // A command reports failure by throwing fluxgen::Error; main prints it as one line and exits 1.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <vector>
 
 namespace fluxgen::cli {
+
+using CommandRegistration = void (*)(CLI::App& app);
+// Every top-level command, in --help order (commands.cpp).
+std::vector<CommandRegistration> top_level_commands();
 
 void register_info_command(CLI::App& app);
 // `fluxgen png-info FILE`: the infotext stored in an image.
 void register_png_info_command(CLI::App& app);
+// `fluxgen convert IN.pt OUT.safetensors`: a torch checkpoint read as data, written as safetensors.
+void register_convert_command(CLI::App& app);
 // `fluxgen eval <what>`: the numerical test entry points reading `in.*` and writing `out.*`.
 void register_eval_commands(CLI::App& eval);
 

@@ -9,6 +9,7 @@ std::vector<EvalRegistration> eval_registrations() {
       register_eval_vae,
       register_eval_randn,
       register_eval_taesd,
+      register_eval_esrgan,
   };
 }
 

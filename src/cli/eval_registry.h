@@ -14,5 +14,6 @@ void register_eval_flux_sample(CLI::App& eval);
 void register_eval_vae(CLI::App& eval);
 void register_eval_randn(CLI::App& eval);  // eval_randn.cpp
 void register_eval_taesd(CLI::App& eval);
+void register_eval_esrgan(CLI::App& eval);
 
 }  // namespace fluxgen::cli

@@ -10,8 +10,7 @@ int main(int argc, char** argv) {
                "ADetailer, an A1111-compatible API)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", FLUXGEN_VERSION);
-  fluxgen::cli::register_info_command(app);
-  fluxgen::cli::register_png_info_command(app);
+  for (const auto& reg : fluxgen::cli::top_level_commands()) reg(app);
   CLI::App* eval = app.add_subcommand("eval", "Numerical entry points: read in.* tensors, write out.* tensors");
   eval->require_subcommand(1);
   fluxgen::cli::register_eval_commands(*eval);

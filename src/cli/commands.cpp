@@ -1,0 +1,13 @@
+#include "cli/commands.h"
+
+namespace fluxgen::cli {
+
+std::vector<CommandRegistration> top_level_commands() {
+  return {
+      register_info_command,
+      register_png_info_command,
+      register_convert_command,
+  };
+}
+
+}  // namespace fluxgen::cli
