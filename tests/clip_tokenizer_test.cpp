@@ -1,0 +1,178 @@
+// CLIP tokenizer: the golden ids of tokens.json from both vocabulary forms, the Python details
+// the ids depend on (lower-casing, the split pattern, html unescaping), errors, and load time.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "text/clip_pre_tokenizer.h"
+#include "text/clip_tokenizer.h"
+#include "text/html_unescape.h"
+#include "text/unicode.h"
+#include "text/utf8.h"
+#include "token_fixture.h"
+#include "util/error.h"
+
+namespace fluxgen {
+namespace {
+
+const ClipTokenizer& shipped() {
+  static const ClipTokenizer tok = ClipTokenizer::load();
+  return tok;
+}
+
+std::string data_dir() { return FLUXGEN_DATA_DIR; }
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(ClipTokenizer, MatchesGoldenIdsForEveryPrompt) {
+  const auto rows = test::token_rows();
+  ASSERT_GE(rows.size(), 9u);
+  for (const auto& row : rows) {
+    EXPECT_EQ(shipped().encode_raw(row.prompt), row.clip_raw) << row.prompt;
+    EXPECT_EQ(shipped().encode(row.prompt), row.clip_77) << row.prompt;
+  }
+}
+
+TEST(ClipTokenizer, OpenAiGzipVocabularyGivesTheSameIds) {
+#ifndef FLUXGEN_WITH_ZLIB
+  GTEST_SKIP() << "built without zlib";
+#endif
+  const ClipTokenizer openai = ClipTokenizer::load(data_dir() + "/tokenizers/bpe_simple_vocab_16e6.txt.gz");
+  EXPECT_EQ(openai.vocab_size(), 49408u);
+  EXPECT_EQ(openai.bos_id(), 49406);
+  EXPECT_EQ(openai.eos_id(), 49407);
+  for (const auto& row : test::token_rows()) EXPECT_EQ(openai.encode(row.prompt), row.clip_77) << row.prompt;
+}
+
+TEST(ClipTokenizer, SpecialTokensPaddingAndTruncation) {
+  const auto& tok = shipped();
+  EXPECT_EQ(tok.bos_id(), 49406);
+  EXPECT_EQ(tok.eos_id(), 49407);
+  const auto empty = tok.encode("");
+  ASSERT_EQ(empty.size(), 77u);
+  EXPECT_EQ(empty[0], 49406);
+  for (size_t i = 1; i < 77; ++i) EXPECT_EQ(empty[i], 49407);
+  // 600 words: BOS, the first 75 ids, EOS.
+  std::string long_prompt;
+  for (int i = 0; i < 600; ++i) long_prompt += "photo ";
+  const auto raw = tok.encode_raw(long_prompt);
+  EXPECT_EQ(raw.size(), 600u);
+  const auto ids = tok.encode(long_prompt);
+  ASSERT_EQ(ids.size(), 77u);
+  EXPECT_EQ(ids[0], 49406);
+  EXPECT_EQ(std::vector<int32_t>(ids.begin() + 1, ids.end() - 1), std::vector<int32_t>(raw.begin(), raw.begin() + 75));
+  EXPECT_EQ(ids[76], 49407);
+  // Written special tokens are the special ids, as in simple_tokenizer's BPE cache.
+  EXPECT_EQ(tok.encode_raw("a <|endoftext|> b"), (std::vector<int32_t>{320, 49407, 321}));
+  EXPECT_EQ(tok.encode("x", 2), (std::vector<int32_t>{49406, 49407}));
+  EXPECT_THROW(tok.encode("x", 1), Error);
+}
+
+TEST(ClipTokenizer, EmojiAndUnusualTextEncode) {
+  const auto& tok = shipped();
+  for (const char* text : {"🐱🐶🔥✨ 👩‍👩‍👧‍👦 🇺🇦", "\xff\xfe broken \xe2\x82 utf8", "tab\tnew\nline  ", "ǅ ǈ ΣΑΣ",
+                           "日本語のテキスト", "&amp;&lt;&#128512;&copy2024", "\x01\x02"}) {
+    const auto ids = tok.encode(text);
+    ASSERT_EQ(ids.size(), 77u) << text;
+    for (int32_t id : ids) EXPECT_TRUE(id >= 0 && id < 49408) << text;
+  }
+  // Every emoji byte sequence is covered by byte-level symbols: a single emoji never vanishes.
+  EXPECT_FALSE(tok.encode_raw("🐱").empty());
+}
+
+TEST(ClipPreTokenizer, SplitsLikeThePythonPattern) {
+  auto words = [](const char* s) { return clip_split_words(clip_clean_text(s)); };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(words("It's  a\tTest!!  "), (V{"it", "'s", "a", "test", "!!"}));
+  EXPECT_EQ(words("don't!<|endoftext|>"), (V{"don", "'t", "!<|", "endoftext", "|>"}));
+  EXPECT_EQ(words("<|endoftext|>x"), (V{"<|endoftext|>", "x"}));
+  EXPECT_EQ(words("f/1.8, 85mm"), (V{"f", "/", "1", ".", "8", ",", "8", "5", "mm"}));
+  EXPECT_EQ(words("we'll they're I'VE"), (V{"we", "'ll", "they", "'re", "i", "'ve"}));
+  EXPECT_EQ(words("it'\xC5\xBF"), (V{"it", "'\xC5\xBF"}));  // long s case-folds to s
+  EXPECT_EQ(words("x2\xC2\xB2"), (V{"x", "2", "\xC2\xB2"}));   // superscript two is \p{N}
+  EXPECT_EQ(words(""), V{});
+}
+
+TEST(ClipPreTokenizer, LowerCasesLikePython) {
+  auto lower = [](const char* s) { return utf8::encode(unicode::python_lower(utf8::decode(s))); };
+  EXPECT_EQ(lower("ПОРТРЕТ Ǆ"), "портрет ǆ");
+  EXPECT_EQ(lower("İ"), "i\xCC\x87");
+  // Greek capital sigma: final form at the end of a word, medial otherwise.
+  EXPECT_EQ(lower("ΟΔΟΣ ΣΑΣ."), "οδος σας.");
+  EXPECT_EQ(lower("Σ"), "σ");
+  // The apostrophe is case-ignorable: it is looked through on both sides.
+  EXPECT_EQ(lower("ΑΣ'Α"), "ασ'α");
+  EXPECT_EQ(lower("ΑΣ'"), "ας'");
+}
+
+TEST(ClipPreTokenizer, HtmlUnescapeLikePython) {
+  EXPECT_EQ(html_unescape("Tom &amp; Jerry &lt;3 &quot;x&quot;"), "Tom & Jerry <3 \"x\"");
+  EXPECT_EQ(html_unescape("&#128512; &#x1F600; &#X41;"), "\xF0\x9F\x98\x80 \xF0\x9F\x98\x80 A");
+  EXPECT_EQ(html_unescape("&copy2024 &notit; &amp"), "\xC2\xA9" "2024 \xC2\xAC" "it; &");
+  EXPECT_EQ(html_unescape("&#128; &#0; &#1; &#xD800; &#99999999999;"), "\xE2\x82\xAC \xEF\xBF\xBD  \xEF\xBF\xBD \xEF\xBF\xBD");
+  EXPECT_EQ(html_unescape("R&D & co &#; &#x; &unknown;"), "R&D & co &#; &#x; &unknown;");
+  EXPECT_EQ(html_unescape("&fjlig;&NotEqualTilde;"), "fj\xE2\x89\x82\xCC\xB8");
+  // CLIP unescapes twice.
+  EXPECT_EQ(shipped().encode_raw("&amp;amp;"), shipped().encode_raw("&"));
+}
+
+TEST(ClipTokenizer, ReportsBadFiles) {
+  const std::string dir = test::temp_dir();
+  try {
+    ClipTokenizer::load(dir);
+    FAIL() << "loaded an empty folder";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("vocab.json and merges.txt"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ClipTokenizer::load(dir + "/missing.json"), Error);
+  write_file(dir + "/vocab.json", "{\"a\": 1,");
+  write_file(dir + "/merges.txt", "#version: 0.2\na b\n");
+  try {
+    ClipTokenizer::load(dir);
+    FAIL() << "loaded a truncated vocab.json";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("vocab.json"), std::string::npos) << e.what();
+  }
+  write_file(dir + "/vocab.json", "{\"a\": 1}");
+  try {
+    ClipTokenizer::load(dir);
+    FAIL() << "loaded a vocabulary without byte symbols";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("byte symbol"), std::string::npos) << e.what();
+  }
+  const std::string vocab = read_text_file(data_dir() + "/tokenizers/clip/vocab.json");
+  write_file(dir + "/vocab.json", vocab);
+  write_file(dir + "/merges.txt", "#version: 0.2\ni n\nthis line has three\n");
+  try {
+    ClipTokenizer::load(dir);
+    FAIL() << "loaded a malformed merges.txt";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("line 3"), std::string::npos) << e.what();
+  }
+  write_file(dir + "/merges.txt", "#version: 0.2\nzzzq qqq\n");
+  EXPECT_THROW(ClipTokenizer::load(dir), Error);
+  write_file(dir + "/bad.txt.gz", "not gzip at all");
+  EXPECT_THROW(ClipTokenizer::load(dir + "/bad.txt.gz"), Error);
+}
+
+TEST(ClipTokenizer, LoadsQuickly) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  const ClipTokenizer tok = ClipTokenizer::load();
+  const double ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+  std::printf("CLIP tokenizer (vocab.json + merges.txt) loaded in %.1f ms\n", ms);
+  EXPECT_LT(ms, 1000.0);
+#ifdef FLUXGEN_WITH_ZLIB
+  const auto t1 = clock::now();
+  const ClipTokenizer gz = ClipTokenizer::load(data_dir() + "/tokenizers/bpe_simple_vocab_16e6.txt.gz");
+  std::printf("CLIP tokenizer (bpe_simple_vocab_16e6.txt.gz) loaded in %.1f ms\n",
+              std::chrono::duration<double, std::milli>(clock::now() - t1).count());
+#endif
+}
+
+}  // namespace
+}  // namespace fluxgen
