@@ -6,6 +6,8 @@
 namespace fluxgen::cli {
 
 void register_info_command(CLI::App& app);
+// `fluxgen tokenize`: a prompt's CLIP or T5 token ids.
+void register_tokenize_command(CLI::App& app);
 // `fluxgen eval <what>`: the numerical test entry points reading `in.*` and writing `out.*`.
 void register_eval_commands(CLI::App& eval);
 

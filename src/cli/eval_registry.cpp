@@ -5,6 +5,8 @@ namespace fluxgen::cli {
 std::vector<EvalRegistration> eval_registrations() {
   return {
       register_eval_flux,
+      register_eval_clip,
+      register_eval_t5,
   };
 }
 

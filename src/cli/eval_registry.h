@@ -10,5 +10,7 @@ using EvalRegistration = void (*)(CLI::App& eval);
 std::vector<EvalRegistration> eval_registrations();
 
 void register_eval_flux(CLI::App& eval);
+void register_eval_clip(CLI::App& eval);
+void register_eval_t5(CLI::App& eval);
 
 }  // namespace fluxgen::cli
