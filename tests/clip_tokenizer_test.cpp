@@ -8,8 +8,10 @@
 
 #include "text/clip_pre_tokenizer.h"
 #include "text/clip_tokenizer.h"
+#include "text/ftfy_fixes.h"
 #include "text/html_unescape.h"
 #include "text/unicode.h"
+#include "text/unicode_normalization.h"
 #include "text/utf8.h"
 #include "token_fixture.h"
 #include "util/error.h"
@@ -35,6 +37,18 @@ TEST(ClipTokenizer, MatchesGoldenIdsForEveryPrompt) {
     EXPECT_EQ(shipped().encode_raw(row.prompt), row.clip_raw) << row.prompt;
     EXPECT_EQ(shipped().encode(row.prompt), row.clip_77) << row.prompt;
   }
+}
+
+// Emoji, curly quotes, full-width forms, ligatures, entities, Greek, combining marks, control
+// characters...: the ids of OpenAI's tokenizer with ftfy (tools/gen_token_goldens.py).
+TEST(ClipTokenizer, MatchesOpenAiOnAwkwardText) {
+  const auto rows = test::extra_token_rows();
+  ASSERT_GE(rows.size(), 250u);
+  int mismatches = 0;
+  for (const auto& row : rows) {
+    if (shipped().encode_raw(row.prompt) != row.clip_raw && ++mismatches <= 10) ADD_FAILURE() << "\"" << row.prompt << "\"";
+  }
+  EXPECT_EQ(mismatches, 0);
 }
 
 TEST(ClipTokenizer, OpenAiGzipVocabularyGivesTheSameIds) {
@@ -118,6 +132,21 @@ TEST(ClipPreTokenizer, HtmlUnescapeLikePython) {
   EXPECT_EQ(html_unescape("&fjlig;&NotEqualTilde;"), "fj\xE2\x89\x82\xCC\xB8");
   // CLIP unescapes twice.
   EXPECT_EQ(shipped().encode_raw("&amp;amp;"), shipped().encode_raw("&"));
+}
+
+TEST(ClipPreTokenizer, RepairsTextLikeFtfy) {
+  auto fixed = [](const char* s) { return utf8::encode(ftfy_fix_text(utf8::decode(s))); };
+  EXPECT_EQ(fixed("\xE2\x80\x9Chello\xE2\x80\x9D it\xE2\x80\x99s"), "\"hello\" it's");
+  EXPECT_EQ(fixed("\xEF\xBC\xA6\xEF\xBD\x95\xEF\xBD\x8C\xEF\xBD\x8C\xE3\x80\x80x"), "Full x");  // full width, U+3000
+  EXPECT_EQ(fixed("\xEF\xAC\x81ne \xC4\xB3"), "fine ij");
+  EXPECT_EQ(fixed("cafe\xCC\x81"), "caf\xC3\xA9");  // NFC
+  EXPECT_EQ(fixed("a\x01" "b\x1B[31mc\xEF\xBB\xBF"), "abc");
+  EXPECT_EQ(fixed("\xC2\x93q\xC2\x94"), "\"q\"");  // C1 controls as Windows-1252, then uncurled
+  EXPECT_EQ(fixed("&ldquo;x&rdquo; &EACUTE;"), "\"x\" \xC3\x89");
+  EXPECT_EQ(fixed("<b> &ldquo;x&rdquo;"), "<b> &ldquo;x&rdquo;");  // no entity decoding once a '<' is seen
+  EXPECT_EQ(fixed("r\r\nn"), "r\nn");
+  EXPECT_EQ(utf8::encode(unicode::nfc(utf8::decode("\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8"))), "\xEA\xB0\x81");  // Hangul
+  EXPECT_EQ(utf8::encode(unicode::nfc(utf8::decode("a\xCC\x87\xCC\xA3"))), "\xE1\xBA\xA1\xCC\x87");  // reordered
 }
 
 TEST(ClipTokenizer, ReportsBadFiles) {

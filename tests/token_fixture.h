@@ -30,4 +30,15 @@ inline std::vector<TokenRow> token_rows() {
   return rows;
 }
 
+// tests/data/token_goldens.json (tools/gen_token_goldens.py): awkward prompts with the ids of
+// OpenAI's CLIP tokenizer (ftfy included) and of libsentencepiece; clip_77/t5_512 are left empty.
+inline std::vector<TokenRow> extra_token_rows() {
+  const std::string path = std::string(FLUXGEN_TEST_FIXTURES) + "/../data/token_goldens.json";
+  const json::Value doc = json::parse(read_text_file(path), path);
+  std::vector<TokenRow> rows;
+  for (const auto& r : doc.at("rows").as_array())
+    rows.push_back({r.at("prompt").as_string(), {}, int_list(r.at("clip_raw")), {}, int_list(r.at("t5_raw"))});
+  return rows;
+}
+
 }  // namespace fluxgen::test

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes src/text/html_entities.cpp: the data of Python's html.unescape (the HTML5 named
 character references, the numeric references HTML maps to other characters, and the code points
-a numeric reference may not produce), which OpenAI's CLIP tokenizer applies twice to every prompt.
+a numeric reference may not produce), which OpenAI's CLIP tokenizer applies twice to every prompt,
+and the all-caps entity spellings ftfy's unescape_html adds to them.
 
   python3 tools/gen_html_entities.py > src/text/html_entities.cpp
 """
@@ -34,7 +35,19 @@ def main():
            'const NamedReference kNamed[] = {']
     for name, value in entities:
         out.append('    {%s, %s},' % (c_string(name), c_string(value)))
-    out += ['};', 'const std::span<const NamedReference> named(kNamed);', '',
+    out += ['};', 'const std::span<const NamedReference> named(kNamed);', '']
+    # ftfy's unescape_html also decodes all-caps spellings of lower-case entity names when the
+    # capitalised name means nothing to html.unescape (&EACUTE; -> É, with the value upper-cased).
+    upper = {}
+    for name, value in html.entities.html5.items():
+        if name.endswith(';') and name == name.lower():
+            up = '&' + name.upper()
+            if html.unescape(up) == up:
+                upper[name.upper()] = value.upper()
+    out.append('const NamedReference kUppercase[] = {')
+    for name, value in sorted(upper.items(), key=lambda kv: kv[0].encode('utf-8')):
+        out.append('    {%s, %s},' % (c_string(name), c_string(value)))
+    out += ['};', 'const std::span<const NamedReference> uppercase_named(kUppercase);', '',
             'const NumericRemap kNumericRemaps[] = {']
     for num, value in sorted(html._invalid_charrefs.items()):
         out.append('    {0x%X, 0x%X},' % (num, ord(value)))

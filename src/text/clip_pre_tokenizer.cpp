@@ -1,5 +1,6 @@
 #include "text/clip_pre_tokenizer.h"
 
+#include "text/ftfy_fixes.h"
 #include "text/html_unescape.h"
 #include "text/unicode.h"
 #include "text/utf8.h"
@@ -23,11 +24,23 @@ size_t contraction_length(std::u32string_view s) {
   return 0;
 }
 
-bool is_other(char32_t c) { return !unicode::is_whitespace(c) && !unicode::is_letter(c) && !unicode::is_number(c); }
+// The pattern's classes as the regex module matches them (see unicode_tables.h).
+bool is_letter(char32_t c) {
+  if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';
+  return unicode::in_table(unicode_tables::clip_letters, c);
+}
+bool is_number(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return unicode::in_table(unicode_tables::clip_numbers, c);
+}
+bool is_other(char32_t c) {
+  return !unicode::is_whitespace(c) && !is_letter(c) && !is_number(c) && !unicode::in_table(unicode_tables::clip_unmatched, c);
+}
 }  // namespace
 
 std::u32string clip_clean_text(std::string_view text) {
-  const std::u32string unescaped = utf8::decode(html_unescape(html_unescape(text)));
+  const std::string fixed = utf8::encode(ftfy_fix_text(utf8::decode(text)));
+  const std::u32string unescaped = utf8::decode(html_unescape(html_unescape(fixed)));
   // whitespace_clean: runs of white space become one space; the ends are stripped.
   std::u32string collapsed;
   collapsed.reserve(unescaped.size());
@@ -57,14 +70,14 @@ std::vector<std::string> clip_split_words(std::u32string_view s) {
       }
     }
     if (len == 0) len = contraction_length(rest);
-    if (len == 0 && unicode::is_letter(rest[0])) {
-      while (len < rest.size() && unicode::is_letter(rest[len])) ++len;
+    if (len == 0 && is_letter(rest[0])) {
+      while (len < rest.size() && is_letter(rest[len])) ++len;
     }
-    if (len == 0 && unicode::is_number(rest[0])) len = 1;
+    if (len == 0 && is_number(rest[0])) len = 1;
     if (len == 0 && is_other(rest[0])) {
       while (len < rest.size() && is_other(rest[len])) ++len;
     }
-    if (len == 0) {  // white space: no alternative matches here
+    if (len == 0) {  // white space, or a character no alternative matches
       ++i;
       continue;
     }

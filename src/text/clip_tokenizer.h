@@ -1,5 +1,6 @@
 // CLIP's tokenizer (OpenAI's simple_tokenizer, which transformers' CLIPTokenizer reproduces):
-// the text preparation and word split of clip_pre_tokenizer.h, then byte-level BPE. FLUX feeds
+// the text preparation and word split of clip_pre_tokenizer.h (ftfy's repairs but its mojibake
+// heuristic included), then byte-level BPE. FLUX feeds
 // CLIP-L 77 ids: <|startoftext|>, at most 75 word ids, <|endoftext|>, then <|endoftext|> as
 // padding (what diffusers and Forge pass; OpenAI's own clip.tokenize pads with 0 instead).
 //

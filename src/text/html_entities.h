@@ -14,6 +14,8 @@ struct NumericRemap {
 };
 
 extern const std::span<const NamedReference> named;         // sorted by name (bytewise)
+// ftfy's extra all-caps spellings ("EACUTE;" -> "É"), sorted by name.
+extern const std::span<const NamedReference> uppercase_named;
 extern const std::span<const NumericRemap> numeric_remaps;   // sorted
 extern const std::span<const char32_t> dropped_code_points;  // sorted; a reference to one yields ""
 

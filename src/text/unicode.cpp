@@ -9,11 +9,7 @@ namespace fluxgen::unicode {
 namespace {
 using unicode_tables::CodeRange;
 
-bool in_ranges(std::span<const CodeRange> ranges, char32_t c) {
-  auto it = std::upper_bound(ranges.begin(), ranges.end(), c,
-                             [](char32_t v, const CodeRange& r) { return v < r.first; });
-  return it != ranges.begin() && c <= std::prev(it)->last;
-}
+bool in_ranges(std::span<const CodeRange> ranges, char32_t c) { return in_table(ranges, c); }
 
 char32_t lower_simple(char32_t c) {
   if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
@@ -42,6 +38,12 @@ bool final_sigma_at(std::u32string_view s, size_t i) {
   return k == s.size() || !is_cased(s[k]);
 }
 }  // namespace
+
+bool in_table(std::span<const unicode_tables::CodeRange> table, char32_t c) {
+  auto it = std::upper_bound(table.begin(), table.end(), c,
+                             [](char32_t v, const unicode_tables::CodeRange& r) { return v < r.first; });
+  return it != table.begin() && c <= std::prev(it)->last;
+}
 
 bool is_letter(char32_t c) {
   if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';

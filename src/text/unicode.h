@@ -1,11 +1,16 @@
 // Character classes and lower-casing with Python's semantics (tables from Python's Unicode
 // database, see unicode_tables.h), for tokenizers that must reproduce Python reference code.
 #pragma once
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "text/unicode_tables.h"
+
 namespace fluxgen::unicode {
 
+// Whether c lies in one of the sorted ranges of a generated table.
+bool in_table(std::span<const unicode_tables::CodeRange> table, char32_t c);
 bool is_letter(char32_t c);      // \p{L}
 bool is_number(char32_t c);      // \p{N}
 bool is_whitespace(char32_t c);  // str.isspace(), i.e. Python's re \s
