@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "text/clip_pre_tokenizer.h"
 #include "text/clip_tokenizer.h"
@@ -96,6 +97,37 @@ TEST(ClipTokenizer, EmojiAndUnusualTextEncode) {
   }
   // Every emoji byte sequence is covered by byte-level symbols: a single emoji never vanishes.
   EXPECT_FALSE(tok.encode_raw("🐱").empty());
+}
+
+// Long words take the heap-ordered BPE; it must merge exactly as OpenAI's rounds do. And a
+// prompt of one enormous word must not take quadratic time.
+TEST(ClipTokenizer, LongWordsMergeAsTheReferenceLoop) {
+  const ClipTokenizer tok = ClipTokenizer::load();
+  std::mt19937 rng(42);
+  const std::string letters = "abcdefghijklmnopqrstuvwxyzeeeaaoinst";
+  const std::vector<std::string> chunks = {"photo", "graph", "ing", "ness", "tion", "é", "ß", "日本", "🐱", "!!", "..."};
+  for (int n = 0; n < 300; ++n) {
+    std::string word;
+    const int len = 65 + static_cast<int>(rng() % 200);
+    while (static_cast<int>(word.size()) < len)
+      word += rng() % 3 ? std::string(1, letters[rng() % letters.size()]) : chunks[rng() % chunks.size()];
+    std::vector<int32_t> fast, reference;
+    tok.bpe().encode_word(word, fast);
+    tok.bpe().encode_word_in_rounds(word, reference);
+    ASSERT_EQ(fast, reference) << word;
+  }
+  const std::string huge(200000, 'a');
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto ids = tok.encode(huge);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(ids.size(), 77u);
+  EXPECT_LT(ms, 5000.0);
+  // Entities nested 20000 deep: ftfy's fixed-point loop is capped, so this stays fast too.
+  std::string nested = "&";
+  for (int i = 0; i < 20000; ++i) nested += "amp;";
+  const auto t1 = std::chrono::steady_clock::now();
+  EXPECT_EQ(tok.encode(nested).size(), 77u);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count(), 5.0);
 }
 
 TEST(ClipPreTokenizer, SplitsLikeThePythonPattern) {

@@ -2,6 +2,8 @@
 // everything else (emphasis syntax included) left as written.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "text/prompt.h"
 #include "util/error.h"
 
@@ -57,6 +59,14 @@ TEST(PromptParsing, LeavesEmphasisAndOtherTextAlone) {
   EXPECT_EQ(parse_prompt("").text, "");
   EXPECT_EQ(parse_prompt("Портрет <lora:лицо:0.5> 🐱").text, "Портрет  🐱");
   EXPECT_EQ(parse_prompt("Портрет <lora:лицо:0.5> 🐱").loras.at(0).name, "лицо");
+}
+
+TEST(PromptParsing, StaysLinearOnUnclosedTags) {
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += "<a:";
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(parse_prompt(text).text, text);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0);
 }
 
 TEST(PromptParsing, RemovesOtherNetworksWithAWarning) {

@@ -26,6 +26,8 @@ class ByteLevelBpe {
 
   // Appends the ids of one word given as raw UTF-8.
   void encode_word(std::string_view word, std::vector<int32_t>& out) const;
+  // The same through OpenAI's O(n^2) loop alone: the reference encode_word is tested against.
+  void encode_word_in_rounds(std::string_view word, std::vector<int32_t>& out) const;
   std::optional<int32_t> id_of(const std::string& token) const;
   size_t vocab_size() const { return vocab_.size(); }
 
@@ -33,6 +35,13 @@ class ByteLevelBpe {
   static const std::array<std::string, 256>& byte_symbols();
 
  private:
+  // The word's bytes as symbols, the last with </w>.
+  std::vector<int32_t> byte_symbols_of(std::string_view word) const;
+  // OpenAI's loop: repeated rounds over the word, O(n^2).
+  void merge_in_rounds(std::vector<int32_t>& symbols) const;
+  // The same result in O(n log n) for long words; false when the merges file is not ordered the
+  // way BPE training orders it (then the rounds are used).
+  bool merge_with_heap(std::vector<int32_t>& symbols) const;
   std::unordered_map<std::string, int32_t> vocab_;
   std::array<int32_t, 256> byte_id_{};      // "a"
   std::array<int32_t, 256> byte_end_id_{};  // "a</w>"

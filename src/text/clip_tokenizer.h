@@ -39,6 +39,7 @@ class ClipTokenizer {
   int32_t pad_id() const { return eos_; }
   size_t vocab_size() const { return bpe_.vocab_size(); }
   const std::string& source() const { return source_; }
+  const ByteLevelBpe& bpe() const { return bpe_; }
 
  private:
   ClipTokenizer(ByteLevelBpe bpe, std::string source);

@@ -11,6 +11,8 @@
 namespace fluxgen {
 
 namespace {
+constexpr int kMaxPasses = 32;
+
 bool is_ascii_alnum(char32_t c) { return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z'); }
 
 const char* find_entity(std::span<const html_entities::NamedReference> table, const std::string& name) {
@@ -171,7 +173,9 @@ std::u32string ftfy_fix_text(std::u32string_view text) {
     end = end == std::u32string_view::npos ? text.size() : end + 1;
     std::u32string segment(text.substr(pos, end - pos));
     if (segment.find(U'<') != std::u32string::npos) unescape = false;
-    for (;;) {
+    // Each pass peels one level of nested entities ("&amp;amp;..."), so a hostile prompt could
+    // make the loop quadratic; real text settles in two or three passes, hence the cap.
+    for (int pass = 0; pass < kMaxPasses; ++pass) {
       const std::u32string before = segment;
       if (unescape) segment = unescape_entities(segment);
       segment = fix_characters(segment);

@@ -1,6 +1,7 @@
 // The character-level repairs of ftfy.fix_text (python-ftfy 6, default settings), which OpenAI's
 // CLIP tokenizer runs on every prompt before anything else:
-//   per line, repeated until nothing changes:
+//   per line, repeated until nothing changes (at most 32 passes: only entities nested deeper than
+//   that, "&amp;amp;amp;...", could tell):
 //   - HTML entities ending in ';' decoded (only while no '<' has been seen), all-caps spellings too
 //   - C1 control characters read as Windows-1252 (\x93 -> “)
 //   - Latin ligatures taken apart (ﬁ -> fi, ĳ -> ij, ǆ -> dž)

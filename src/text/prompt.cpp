@@ -53,15 +53,18 @@ ParsedPrompt parse_prompt(std::string_view prompt) {
   ParsedPrompt out;
   const std::u32string s = utf8::decode(prompt);
   std::u32string text;
+  // Once a tag start finds no '>' after it, none later can: stop looking (keeps this linear).
+  bool closing_ahead = true;
   size_t i = 0;
   while (i < s.size()) {
-    if (s[i] == U'<') {
+    if (s[i] == U'<' && closing_ahead) {
       size_t j = i + 1;
       while (j < s.size() && is_word(s[j])) ++j;
       const size_t colon = j;
       if (colon > i + 1 && colon < s.size() && s[colon] == U':') {
         size_t k = colon + 1;
         while (k < s.size() && s[k] != U'>') ++k;
+        if (k == s.size()) closing_ahead = false;
         if (k < s.size() && k > colon + 1) {
           const std::string kind = to_lower(utf8::encode(s.substr(i + 1, colon - i - 1)));
           const std::string args = utf8::encode(s.substr(colon + 1, k - colon - 1));
