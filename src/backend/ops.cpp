@@ -8,6 +8,7 @@ namespace {
 Backend& on(const Tensor& t) { return backend_for(t.device()); }
 }  // namespace
 
+Tensor to_host(const Tensor& t) { return on(t).download(t); }
 Tensor dequantize(const Tensor& weight) { return on(weight).dequantize(weight); }
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) { return on(x).linear(x, weight, bias); }
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, bool causal, float scale) {

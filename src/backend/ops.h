@@ -7,6 +7,8 @@
 
 namespace fluxgen::ops {
 
+// A tensor as host F32 (a copy back from the device, or the tensor itself on the CPU).
+Tensor to_host(const Tensor& t);
 Tensor dequantize(const Tensor& weight);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias = nullptr);
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias = nullptr, bool causal = false,

@@ -5,6 +5,10 @@ namespace fluxgen::cli {
 std::vector<EvalRegistration> eval_registrations() {
   return {
       register_eval_flux,
+      register_eval_flux_sample,
+      register_eval_vae,
+      register_eval_randn,
+      register_eval_taesd,
       register_eval_clip,
       register_eval_t5,
   };

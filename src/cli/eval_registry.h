@@ -10,6 +10,10 @@ using EvalRegistration = void (*)(CLI::App& eval);
 std::vector<EvalRegistration> eval_registrations();
 
 void register_eval_flux(CLI::App& eval);
+void register_eval_flux_sample(CLI::App& eval);
+void register_eval_vae(CLI::App& eval);
+void register_eval_randn(CLI::App& eval);  // eval_randn.cpp
+void register_eval_taesd(CLI::App& eval);
 void register_eval_clip(CLI::App& eval);
 void register_eval_t5(CLI::App& eval);
 

@@ -14,6 +14,11 @@ void register_info_command(CLI::App& app) {
                                               "inferred configuration (reads headers only)");
   cmd->add_option("files", *files, "Weight files or diffusers folders")->required();
   cmd->callback([files] {
+    // One file: its error is the command's error, one line from main.
+    if (files->size() == 1) {
+      std::fputs(format_report(inspect_store(*open_tensor_store(files->front()))).c_str(), stdout);
+      return;
+    }
     int failures = 0;
     for (const auto& f : *files) {
       try {

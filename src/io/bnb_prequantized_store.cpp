@@ -125,17 +125,29 @@ class BnbPrequantizedStore final : public TensorStore {
     if (!base_->contains(name + ".nested_absmax")) return to_f32(raw);
     // Double quantization: absmax codes (U8) through a 256-entry map, per-256-block scales, offset.
     const json::Value state = read_json(q.state_key);
-    const int nested_block = static_cast<int>(state.int_or("nested_blocksize", 256));
-    const float offset = static_cast<float>(state.number_or("nested_offset", 0.0));
+    // bnb's QuantState.from_dict requires both; a silently assumed offset would shift every scale.
+    const json::Value* offset_v = state.find("nested_offset");
+    const json::Value* block_v = state.find("nested_blocksize");
+    if (!offset_v || !offset_v->is_number() || !block_v || !block_v->is_integer())
+      fail(source(), ": tensor ", q.state_key, ": double-quantized absmax needs a number \"nested_offset\" and an ",
+           "integer \"nested_blocksize\"");
+    const int64_t nested_block = block_v->as_int();
+    if (nested_block <= 0 || nested_block > (int64_t(1) << 20))
+      fail(source(), ": tensor ", q.state_key, ": nested_blocksize ", nested_block, " is invalid");
+    const float offset = static_cast<float>(offset_v->as_number());
     const Tensor codes = raw;
     if (codes.dtype() != DType::U8) fail(source(), ": tensor ", name, ".absmax should be U8 codes with nested absmax");
     const std::vector<float> nested_code = to_vector(base_->get(name + ".nested_quant_map"));
     const std::vector<float> nested_absmax = to_vector(base_->get(name + ".nested_absmax"));
     if (nested_code.size() != 256) fail(source(), ": tensor ", name, ".nested_quant_map must have 256 entries");
-    std::vector<float> absmax =
-        bnb::dequantize_nested_absmax(codes.data<uint8_t>(), static_cast<size_t>(blocks), nested_code.data(),
-                                      nested_absmax.data(), nested_absmax.size(), nested_block, offset);
-    return Tensor::from_vector({blocks}, absmax);
+    try {
+      return Tensor::from_vector({blocks}, bnb::dequantize_nested_absmax(codes.data<uint8_t>(), static_cast<size_t>(blocks),
+                                                                         nested_code.data(), nested_absmax.data(),
+                                                                         nested_absmax.size(),
+                                                                         static_cast<int>(nested_block), offset));
+    } catch (const Error& e) {
+      fail(source(), ": tensor ", name, ".nested_absmax: ", e.what());
+    }
   }
 };
 

@@ -1,5 +1,6 @@
 #include "io/json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -221,6 +222,9 @@ void Value::dump_to(std::string& out, int indent, int level) const {
       } else {
         auto r = std::to_chars(buf, buf + sizeof buf, n.d);
         out.append(buf, r.ptr);
+        // Shortest form of an integral double ("4", "-0") would read back as an integer (and
+        // lose the sign of zero): keep it a fraction, as Python's json does ("4.0", "-0.0").
+        if (std::find_if(buf, r.ptr, [](char c) { return c == '.' || c == 'e'; }) == r.ptr) out += ".0";
       }
       break;
     }
@@ -381,7 +385,10 @@ class Parser {
       if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
       else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
       else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
-      else error("invalid hex digit in \\u escape");
+      else {
+        --pos_;  // point at the offending character
+        error("invalid hex digit in \\u escape");
+      }
     }
     return v;
   }
@@ -459,6 +466,42 @@ class Parser {
     return out;
   }
 
+  // For a valid JSON number whose value is out of double's range: whether its magnitude is
+  // above 1 (it overflowed) rather than below (it underflowed). Decided by the decimal position
+  // of the first significant digit plus the exponent, without evaluating the number.
+  static bool exceeds_one(std::string_view num) {
+    size_t i = num[0] == '-' ? 1 : 0;
+    const size_t int_begin = i;
+    while (i < num.size() && num[i] >= '0' && num[i] <= '9') ++i;
+    const size_t int_end = i;
+    int64_t lead = 0;  // decimal exponent of the first nonzero digit
+    bool nonzero = false;
+    for (size_t k = int_begin; k < int_end && !nonzero; ++k)
+      if (num[k] != '0') {
+        lead = static_cast<int64_t>(int_end - k) - 1;
+        nonzero = true;
+      }
+    if (i < num.size() && num[i] == '.') {
+      ++i;
+      for (size_t k = i; k < num.size() && num[k] >= '0' && num[k] <= '9'; ++k)
+        if (!nonzero && num[k] != '0') {
+          lead = -static_cast<int64_t>(k - i + 1);
+          nonzero = true;
+        }
+    }
+    if (!nonzero) return false;
+    int64_t exp = 0;
+    const size_t e = num.find_first_of("eE");
+    if (e != std::string_view::npos) {
+      size_t k = e + 1;
+      const bool neg = k < num.size() && num[k] == '-';
+      if (k < num.size() && (num[k] == '-' || num[k] == '+')) ++k;
+      for (; k < num.size(); ++k) exp = std::min<int64_t>(exp * 10 + (num[k] - '0'), int64_t(1) << 40);
+      if (neg) exp = -exp;
+    }
+    return lead + exp > 0;
+  }
+
   Value parse_number() {
     size_t start = pos_;
     bool integral = true;
@@ -493,7 +536,9 @@ class Parser {
     double d = 0;
     auto r = std::from_chars(b, e, d);
     if (r.ec == std::errc::result_out_of_range) {
-      d = (*b == '-') ? -HUGE_VAL : HUGE_VAL;
+      // from_chars reports overflow and underflow alike; 1e-400 must become 0, not infinity.
+      const double m = exceeds_one(std::string_view(b, static_cast<size_t>(e - b))) ? HUGE_VAL : 0.0;
+      d = (*b == '-') ? -m : m;
     } else if (r.ec != std::errc() || r.ptr != e) {
       error("invalid number");
     }

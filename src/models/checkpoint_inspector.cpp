@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "models/flux/flux_config.h"
 #include "nn/weights.h"
@@ -62,7 +63,7 @@ void add_flux(const TensorStore& store, FileReport& r) {
   c.facts.emplace_back("pooled vector dim", str(cfg.vec_in_dim));
   c.facts.emplace_back("guidance embedding", cfg.guidance_embed ? "yes (FLUX.1-dev style)" : "no (FLUX.1-schnell style)");
   c.facts.emplace_back("qkv bias", cfg.qkv_bias ? "yes" : "no");
-  c.facts.emplace_back("axes_dim", "[" + str(cfg.axes_dim[0]) + ", " + str(cfg.axes_dim[1]) + ", " + str(cfg.axes_dim[2]) + "]");
+  c.facts.emplace_back("axes_dim", shape_string(cfg.axes_dim));
   r.components.push_back(std::move(c));
 }
 
@@ -79,7 +80,7 @@ void add_vae(const TensorStore& store, const std::vector<std::string>& names, Fi
       const int64_t ch = w.shape("encoder.conv_in.weight").at(0);
       const int64_t levels = bfl ? w.count("encoder.down") : w.count("encoder.down_blocks");
       std::string mult;
-      for (int64_t i = 0; i < levels; ++i) {
+      for (int64_t i = 0; i < levels && ch > 0; ++i) {
         const std::string k = bfl ? "encoder.down." + str(i) + ".block.0.conv2.weight"
                                   : "encoder.down_blocks." + str(i) + ".resnets.0.conv2.weight";
         if (!w.has(k)) continue;
@@ -87,7 +88,7 @@ void add_vae(const TensorStore& store, const std::vector<std::string>& names, Fi
       }
       c.facts.emplace_back("base channels", str(ch));
       c.facts.emplace_back("channel multipliers", "[" + mult + "]");
-      c.facts.emplace_back("downsampling factor", str(int64_t(1) << std::max<int64_t>(levels - 1, 0)));
+      if (levels <= 16) c.facts.emplace_back("downsampling factor", str(int64_t(1) << std::max<int64_t>(levels - 1, 0)));
     } else {
       c.facts.emplace_back("parts", "decoder only");
     }
@@ -211,6 +212,19 @@ void add_yolo(const std::vector<std::string>& names, FileReport& r) {
 
 }  // namespace
 
+namespace {
+// Detectors read shapes with .at(): a file whose tensors have fewer dimensions than the model's
+// becomes an error naming the file, not a bare std::out_of_range (or a crash).
+template <typename Detect>
+void guarded(const TensorStore& store, const char* model, Detect&& detect) {
+  try {
+    detect();
+  } catch (const std::out_of_range&) {
+    fail(store.source(), ": tensors named like a ", model, " have too few dimensions for one");
+  }
+}
+}  // namespace
+
 FileReport inspect_store(const TensorStore& store) {
   FileReport r;
   r.source = store.source();
@@ -224,13 +238,13 @@ FileReport inspect_store(const TensorStore& store) {
     u.bytes += bytes;
     r.data_bytes += bytes;
   }
-  add_flux(store, r);
-  add_vae(store, names, r);
-  add_clip(store, names, r);
-  add_t5(store, names, r);
+  guarded(store, "FLUX transformer", [&] { add_flux(store, r); });
+  guarded(store, "FLUX autoencoder", [&] { add_vae(store, names, r); });
+  guarded(store, "CLIP text model", [&] { add_clip(store, names, r); });
+  guarded(store, "T5 encoder", [&] { add_t5(store, names, r); });
   add_lora(names, r);
-  add_upscalers(store, names, r);
-  add_taesd(store, r);
+  guarded(store, "ESRGAN upscaler", [&] { add_upscalers(store, names, r); });
+  guarded(store, "TAESD autoencoder", [&] { add_taesd(store, r); });
   add_yolo(names, r);
   return r;
 }

@@ -1,6 +1,8 @@
 #include "tensor/bnb4.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "util/error.h"
 
@@ -18,23 +20,31 @@ constexpr std::array<double, 16> kNF4 = {
 // bitsandbytes' FP4 code (e2m1 without inf/NaN, normalised by 12): bit 3 is the sign.
 constexpr std::array<double, 16> kFP4 = {0, 0.0625, 8, 12, 4, 6, 2, 3, -0.0, -0.0625, -8, -12, -4, -6, -2, -3};
 
+// bitsandbytes' kQuantizeBlockwise picks a code with a decision tree whose pivots are float
+// literals (csrc/kernels.cu dQuantizeNF4 / dQuantizeFP4). They are the midpoints between
+// neighbouring codes only to about 7 digits: 4 of NF4's and 3 of FP4's differ from the exact
+// float midpoints by a few ulps, so bit-compatible codes need these very constants, ascending.
+constexpr std::array<float, 15> kNF4Thresholds = {
+    -0.8480964004993439f, -0.6106329262256622f, -0.4599952697753906f, -0.33967943489551544f,
+    -0.23460740596055984f, -0.13791173323988914f, -0.045525018125772476f, 0.03979014977812767f,
+    0.1202552504837513f, 0.2035212516784668f, 0.2920137718319893f, 0.3893125355243683f,
+    0.5016634166240692f, 0.6427869200706482f, 0.8614784181118011f};
+// FP4 compares |x| against these; the sign becomes bit 3.
+constexpr std::array<float, 7> kFP4Thresholds = {0.00260417f, 0.0859375f, 0.20833333f, 0.29166667f,
+                                                 0.4166667f,  0.583333f,  0.8333333f};
+
 struct Tables {
   std::array<float, 16> values;
-  // Sorted code values with their indices, and the decision thresholds between neighbours
-  // (midpoints in double, rounded to float, as bnb's generated trees use).
-  std::array<float, 16> sorted;
+  // Code indices in ascending order of value (FP4: of magnitude, codes 0..7).
   std::array<uint8_t, 16> sorted_index;
-  std::array<float, 15> thresholds;
 };
 
 Tables make_nf4() {
   Tables t{};
   for (int i = 0; i < 16; ++i) {
     t.values[i] = static_cast<float>(kNF4[i]);
-    t.sorted[i] = t.values[i];
     t.sorted_index[i] = static_cast<uint8_t>(i);  // already ascending
   }
-  for (int i = 0; i < 15; ++i) t.thresholds[i] = static_cast<float>((kNF4[i] + kNF4[i + 1]) / 2);
   return t;
 }
 
@@ -43,11 +53,7 @@ Tables make_fp4() {
   Tables t{};
   for (int i = 0; i < 16; ++i) t.values[i] = static_cast<float>(kFP4[i] / 12.0);
   const uint8_t ascending[8] = {0, 1, 6, 7, 4, 5, 2, 3};
-  for (int i = 0; i < 8; ++i) {
-    t.sorted[i] = t.values[ascending[i]];
-    t.sorted_index[i] = ascending[i];
-  }
-  for (int i = 0; i < 7; ++i) t.thresholds[i] = static_cast<float>((kFP4[ascending[i]] + kFP4[ascending[i + 1]]) / 24.0);
+  for (int i = 0; i < 8; ++i) t.sorted_index[i] = ascending[i];
   return t;
 }
 
@@ -68,30 +74,31 @@ uint8_t quantize_value(DType format, float x) {
   if (format == DType::NF4) {
     // Count the thresholds x lies strictly above: ties fall to the lower code, NaN to code 0.
     uint8_t idx = 0;
-    for (int i = 0; i < 15; ++i) idx += x > t.thresholds[i] ? 1 : 0;
+    for (float threshold : kNF4Thresholds) idx += x > threshold ? 1 : 0;
     return idx;
   }
   const uint8_t sign = x < 0 ? 0x8 : 0x0;
   const float mag = std::fabs(x);
   int pos = 0;
-  for (int i = 0; i < 7; ++i) pos += mag > t.thresholds[i] ? 1 : 0;
+  for (float threshold : kFP4Thresholds) pos += mag > threshold ? 1 : 0;
   return static_cast<uint8_t>(sign | t.sorted_index[pos]);
 }
 
 void quantize(DType format, const float* in, size_t n, int block_size, uint8_t* packed, float* absmax) {
   check(block_size > 0 && block_size % 2 == 0, "bnb quantize: block size must be a positive even number");
   const size_t blocks = (n + static_cast<size_t>(block_size) - 1) / static_cast<size_t>(block_size);
-  const uint8_t zero_code = quantize_value(format, 0.0f);
   for (size_t b = 0; b < blocks; ++b) {
     const size_t begin = b * static_cast<size_t>(block_size);
     const size_t end = std::min(n, begin + static_cast<size_t>(block_size));
     float amax = 0.0f;
     for (size_t i = begin; i < end; ++i) amax = std::max(amax, std::fabs(in[i]));
     absmax[b] = amax;
-    // bnb multiplies by the reciprocal of the block maximum rather than dividing.
-    const float inv = amax > 0.0f ? 1.0f / amax : 0.0f;
+    // bnb multiplies by the reciprocal of the block maximum rather than dividing. An all-zero
+    // block gets 1/0 = inf and 0·inf = NaN, which bnb's trees send to code 0 (NF4 -1.0, FP4 0):
+    // dequantized it is still zero, and the bytes stay identical to bnb's.
+    const float inv = amax > 0.0f ? 1.0f / amax : std::numeric_limits<float>::infinity();
     for (size_t i = begin; i < end; ++i) {
-      const uint8_t q = amax > 0.0f ? quantize_value(format, in[i] * inv) : zero_code;
+      const uint8_t q = quantize_value(format, in[i] * inv);
       uint8_t& byte = packed[i / 2];
       if (i % 2 == 0)
         byte = static_cast<uint8_t>(q << 4);

@@ -30,7 +30,7 @@ Shape broadcast_shape(const Shape& a, const Shape& b) {
     const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
     check(da == db || da == 1 || db == 1, "cannot broadcast ", shape_string(a), " with ", shape_string(b));
-    out[i] = std::max(da, db);
+    out[i] = da == 1 ? db : da;  // a 1 stretches to the other size, including 0
   }
   return out;
 }

@@ -26,8 +26,11 @@ Tensor CpuBackend::conv2d(const Tensor& x_in, const Tensor& weight, const Tensor
   const int64_t O = weight.dim(0), Cg = weight.dim(1), kh = weight.dim(2), kw = weight.dim(3);
   check(C == Cg * groups && O % groups == 0, "conv2d: input ", x.describe(), " does not match weight ",
         weight.describe(), " with ", groups, " groups");
+  // Checked before dividing: C++ division truncates toward zero, so a negative span would
+  // otherwise still yield one output row.
+  check(H + 2 * padding >= kh && W + 2 * padding >= kw, "conv2d: input ", x.describe(), " with padding ", padding,
+        " is smaller than the kernel ", weight.describe());
   const int64_t Ho = (H + 2 * padding - kh) / stride + 1, Wo = (W + 2 * padding - kw) / stride + 1;
-  check(Ho > 0 && Wo > 0, "conv2d: input ", x.describe(), " is smaller than the kernel");
   const int64_t Og = O / groups, CKK = Cg * kh * kw, HWo = Ho * Wo;
   const Tensor w = to_f32(weight);  // conv kernels are small next to their activations
   Tensor out = Tensor::empty({N, O, Ho, Wo});
@@ -163,6 +166,8 @@ Tensor CpuBackend::max_pool2d(const Tensor& x_in, int kernel, int stride, int pa
   check_nchw(x, "max_pool2d");
   check(kernel >= 1 && stride >= 1 && padding >= 0, "max_pool2d: bad kernel/stride/padding");
   const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
+  check(H + 2 * padding >= kernel && W + 2 * padding >= kernel, "max_pool2d: input ", x.describe(), " with padding ",
+        padding, " is smaller than the kernel ", kernel);
   const int64_t Ho = (H + 2 * padding - kernel) / stride + 1, Wo = (W + 2 * padding - kernel) / stride + 1;
   Tensor out = Tensor::empty({N, C, Ho, Wo});
   const float* xp = x.f32();
