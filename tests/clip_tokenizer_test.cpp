@@ -13,9 +13,9 @@
 #include "text/html_unescape.h"
 #include "text/unicode.h"
 #include "text/unicode_normalization.h"
-#include "text/utf8.h"
 #include "token_fixture.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace fluxgen {
 namespace {
@@ -143,8 +143,21 @@ TEST(ClipPreTokenizer, SplitsLikeThePythonPattern) {
   EXPECT_EQ(words(""), V{});
 }
 
+TEST(ClipPreTokenizer, DecodesBrokenUtf8LikePython) {
+  // bytes.decode("utf-8", "replace"): one U+FFFD per maximal ill-formed subsequence.
+  const std::pair<std::string, std::u32string> cases[] = {
+      {"\xE2\x82" "A", U"\uFFFDA"},        {"\xFF", U"\uFFFD"},
+      {"\xF0\x9F\x98", U"\uFFFD"},         {"\xED\xA0\x80", U"\uFFFD\uFFFD\uFFFD"},
+      {"\xC0\xAF", U"\uFFFD\uFFFD"},        {"\xF4\x90\x80\x80", U"\uFFFD\uFFFD\uFFFD\uFFFD"},
+      {"a\xE2\x82\xAC" "b", U"a\u20ACb"}};
+  for (const auto& [bytes, expected] : cases) EXPECT_EQ(utf8_to_code_points(bytes), expected);
+  EXPECT_EQ(code_points_to_utf8(U"a\u20AC\U0001F431"), "a\xE2\x82\xAC\xF0\x9F\x90\xB1");
+  EXPECT_EQ(utf8_sequence_length("\xE2\x82\xAC!"), 3u);
+  EXPECT_EQ(utf8_sequence_length("\xE2\x82"), 0u);
+}
+
 TEST(ClipPreTokenizer, LowerCasesLikePython) {
-  auto lower = [](const char* s) { return utf8::encode(unicode::python_lower(utf8::decode(s))); };
+  auto lower = [](const char* s) { return code_points_to_utf8(unicode::python_lower(utf8_to_code_points(s))); };
   EXPECT_EQ(lower("ПОРТРЕТ Ǆ"), "портрет ǆ");
   EXPECT_EQ(lower("İ"), "i\xCC\x87");
   // Greek capital sigma: final form at the end of a word, medial otherwise.
@@ -167,7 +180,7 @@ TEST(ClipPreTokenizer, HtmlUnescapeLikePython) {
 }
 
 TEST(ClipPreTokenizer, RepairsTextLikeFtfy) {
-  auto fixed = [](const char* s) { return utf8::encode(ftfy_fix_text(utf8::decode(s))); };
+  auto fixed = [](const char* s) { return code_points_to_utf8(ftfy_fix_text(utf8_to_code_points(s))); };
   EXPECT_EQ(fixed("\xE2\x80\x9Chello\xE2\x80\x9D it\xE2\x80\x99s"), "\"hello\" it's");
   EXPECT_EQ(fixed("\xEF\xBC\xA6\xEF\xBD\x95\xEF\xBD\x8C\xEF\xBD\x8C\xE3\x80\x80x"), "Full x");  // full width, U+3000
   EXPECT_EQ(fixed("\xEF\xAC\x81ne \xC4\xB3"), "fine ij");
@@ -177,8 +190,8 @@ TEST(ClipPreTokenizer, RepairsTextLikeFtfy) {
   EXPECT_EQ(fixed("&ldquo;x&rdquo; &EACUTE;"), "\"x\" \xC3\x89");
   EXPECT_EQ(fixed("<b> &ldquo;x&rdquo;"), "<b> &ldquo;x&rdquo;");  // no entity decoding once a '<' is seen
   EXPECT_EQ(fixed("r\r\nn"), "r\nn");
-  EXPECT_EQ(utf8::encode(unicode::nfc(utf8::decode("\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8"))), "\xEA\xB0\x81");  // Hangul
-  EXPECT_EQ(utf8::encode(unicode::nfc(utf8::decode("a\xCC\x87\xCC\xA3"))), "\xE1\xBA\xA1\xCC\x87");  // reordered
+  EXPECT_EQ(code_points_to_utf8(unicode::nfc(utf8_to_code_points("\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8"))), "\xEA\xB0\x81");  // Hangul
+  EXPECT_EQ(code_points_to_utf8(unicode::nfc(utf8_to_code_points("a\xCC\x87\xCC\xA3"))), "\xE1\xBA\xA1\xCC\x87");  // reordered
 }
 
 TEST(ClipTokenizer, ReportsBadFiles) {

@@ -4,8 +4,8 @@
 #include <limits>
 #include <queue>
 
-#include "text/utf8.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace fluxgen {
 
@@ -24,7 +24,7 @@ const std::array<std::string, 256>& ByteLevelBpe::byte_symbols() {
     char32_t next = 256;
     for (int b = 0; b < 256; ++b) {
       const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-      utf8::append(s[static_cast<size_t>(b)], printable ? static_cast<char32_t>(b) : next++);
+      append_utf8(s[static_cast<size_t>(b)], printable ? static_cast<char32_t>(b) : next++);
     }
     return s;
   }();

@@ -3,7 +3,7 @@
 #include "text/ftfy_fixes.h"
 #include "text/html_unescape.h"
 #include "text/unicode.h"
-#include "text/utf8.h"
+#include "util/utf8.h"
 
 namespace fluxgen {
 
@@ -39,8 +39,8 @@ bool is_other(char32_t c) {
 }  // namespace
 
 std::u32string clip_clean_text(std::string_view text) {
-  const std::string fixed = utf8::encode(ftfy_fix_text(utf8::decode(text)));
-  const std::u32string unescaped = utf8::decode(html_unescape(html_unescape(fixed)));
+  const std::string fixed = code_points_to_utf8(ftfy_fix_text(utf8_to_code_points(text)));
+  const std::u32string unescaped = utf8_to_code_points(html_unescape(html_unescape(fixed)));
   // whitespace_clean: runs of white space become one space; the ends are stripped.
   std::u32string collapsed;
   collapsed.reserve(unescaped.size());
@@ -81,7 +81,7 @@ std::vector<std::string> clip_split_words(std::u32string_view s) {
       ++i;
       continue;
     }
-    words.push_back(utf8::encode(rest.substr(0, len)));
+    words.push_back(code_points_to_utf8(rest.substr(0, len)));
     i += len;
   }
   return words;

@@ -6,7 +6,7 @@
 #include "text/html_unescape.h"
 #include "text/unicode_normalization.h"
 #include "text/unicode_tables.h"
-#include "text/utf8.h"
+#include "util/utf8.h"
 
 namespace fluxgen {
 
@@ -33,7 +33,7 @@ std::u32string unescape_entities(std::u32string_view s) {
       const size_t begin = j;
       while (j < s.size() && j - begin < 24 && is_ascii_alnum(s[j])) ++j;
       if (j > begin && j < s.size() && s[j] == U';') {
-        const std::string entity = utf8::encode(s.substr(i, j + 1 - i));
+        const std::string entity = code_points_to_utf8(s.substr(i, j + 1 - i));
         std::string value;
         bool decoded = false;
         if (numeric) {
@@ -49,7 +49,7 @@ std::u32string unescape_entities(std::u32string_view s) {
           }
         }
         if (decoded) {
-          out += utf8::decode(value);
+          out += utf8_to_code_points(value);
           i = j + 1;
           continue;
         }

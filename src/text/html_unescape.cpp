@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "text/html_entities.h"
-#include "text/utf8.h"
+#include "util/utf8.h"
 
 namespace fluxgen {
 
@@ -37,17 +37,17 @@ std::string numeric_value(std::string_view digits, int base) {
   std::string out;
   for (const auto& r : html_entities::numeric_remaps) {
     if (!too_big && r.from == v) {
-      utf8::append(out, r.to);
+      append_utf8(out, r.to);
       return out;
     }
   }
   if (too_big || (v >= 0xD800 && v <= 0xDFFF)) {
-    utf8::append(out, utf8::kReplacement);
+    append_utf8(out, 0xFFFD);
     return out;
   }
   if (std::binary_search(html_entities::dropped_code_points.begin(), html_entities::dropped_code_points.end(), v))
     return out;
-  utf8::append(out, v);
+  append_utf8(out, v);
   return out;
 }
 
@@ -83,7 +83,7 @@ std::string html_unescape(std::string_view s) {
     // Named: up to 32 characters (Python counts code points) and an optional ';'.
     size_t j = start, chars = 0;
     while (j < s.size() && chars < 32 && is_name_char(s[j])) {
-      const size_t len = std::max<size_t>(1, utf8::sequence_length(s.substr(j)));
+      const size_t len = std::max<size_t>(1, utf8_sequence_length(s.substr(j)));
       j += len;
       ++chars;
     }

@@ -5,9 +5,9 @@
 #include <map>
 
 #include "text/unicode.h"
-#include "text/utf8.h"
 #include "util/error.h"
 #include "util/strings.h"
+#include "util/utf8.h"
 
 namespace fluxgen {
 
@@ -51,7 +51,7 @@ PromptLora lora_from_tag(const std::string& tag, const std::vector<std::string>&
 
 ParsedPrompt parse_prompt(std::string_view prompt) {
   ParsedPrompt out;
-  const std::u32string s = utf8::decode(prompt);
+  const std::u32string s = utf8_to_code_points(prompt);
   std::u32string text;
   // Once a tag start finds no '>' after it, none later can: stop looking (keeps this linear).
   bool closing_ahead = true;
@@ -66,9 +66,9 @@ ParsedPrompt parse_prompt(std::string_view prompt) {
         while (k < s.size() && s[k] != U'>') ++k;
         if (k == s.size()) closing_ahead = false;
         if (k < s.size() && k > colon + 1) {
-          const std::string kind = to_lower(utf8::encode(s.substr(i + 1, colon - i - 1)));
-          const std::string args = utf8::encode(s.substr(colon + 1, k - colon - 1));
-          const std::string tag = utf8::encode(s.substr(i, k - i + 1));
+          const std::string kind = to_lower(code_points_to_utf8(s.substr(i + 1, colon - i - 1)));
+          const std::string args = code_points_to_utf8(s.substr(colon + 1, k - colon - 1));
+          const std::string tag = code_points_to_utf8(s.substr(i, k - i + 1));
           if (kind == "lora" || kind == "lyco") {
             out.loras.push_back(lora_from_tag(tag, split(args, ':')));
           } else {
@@ -82,7 +82,7 @@ ParsedPrompt parse_prompt(std::string_view prompt) {
     text.push_back(s[i]);
     ++i;
   }
-  out.text = utf8::encode(text);
+  out.text = code_points_to_utf8(text);
   return out;
 }
 

@@ -1,6 +1,6 @@
 #include "text/sentencepiece_normalizer.h"
 
-#include "text/utf8.h"
+#include "util/utf8.h"
 
 namespace fluxgen {
 
@@ -11,7 +11,7 @@ constexpr std::string_view kReplacementUtf8 = "\xEF\xBF\xBD";
 
 std::pair<std::string_view, size_t> SentencePieceNormalizer::next_piece(std::string_view input) const {
   if (auto m = charsmap_.longest_prefix(input)) return {m->replacement, m->consumed};
-  const size_t n = utf8::sequence_length(input);
+  const size_t n = utf8_sequence_length(input);
   if (n == 0) return {kReplacementUtf8, 1};
   return {input.substr(0, n), n};
 }

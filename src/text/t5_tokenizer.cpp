@@ -2,12 +2,12 @@
 
 #include <filesystem>
 
-#include "io/base64.h"
 #include "io/json.h"
 #include "io/mapped_file.h"
 #include "text/sentencepiece_library.h"
 #include "text/sentencepiece_normalizer.h"
 #include "text/unigram_model.h"
+#include "util/base64.h"
 #include "util/data_files.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -46,7 +46,8 @@ PrecompiledCharsmap read_normalizer(const json::Value* n, const std::string& wha
   if (type == "Precompiled") {
     const json::Value* blob = n->find("precompiled_charsmap");
     if (!blob || blob->is_null()) return {};
-    return PrecompiledCharsmap(base64_decode(blob->as_string(), what + ": precompiled_charsmap"), what);
+    const std::vector<uint8_t> bytes = base64_decode(blob->as_string(), what + ": precompiled_charsmap");
+    return PrecompiledCharsmap(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), what);
   }
   if (type == "Strip" || type == "Replace") return {};
   fail(what, ": normalizer \"", type, "\" is not supported (a SentencePiece tokenizer.json has Precompiled, "
