@@ -7,6 +7,7 @@ std::vector<CommandRegistration> top_level_commands() {
       register_info_command,
       register_png_info_command,
       register_convert_command,
+      register_tokenize_command,
   };
 }
 

@@ -15,6 +15,8 @@ void register_info_command(CLI::App& app);
 void register_png_info_command(CLI::App& app);
 // `fluxgen convert IN.pt OUT.safetensors`: a torch checkpoint read as data, written as safetensors.
 void register_convert_command(CLI::App& app);
+// `fluxgen tokenize`: a prompt's CLIP or T5 token ids.
+void register_tokenize_command(CLI::App& app);
 // `fluxgen eval <what>`: the numerical test entry points reading `in.*` and writing `out.*`.
 void register_eval_commands(CLI::App& eval);
 

@@ -9,7 +9,11 @@ std::vector<EvalRegistration> eval_registrations() {
       register_eval_vae,
       register_eval_randn,
       register_eval_taesd,
+  return {
       register_eval_esrgan,
+      register_eval_clip,
+      register_eval_t5,
+  };
   };
 }
 

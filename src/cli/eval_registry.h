@@ -15,5 +15,7 @@ void register_eval_vae(CLI::App& eval);
 void register_eval_randn(CLI::App& eval);  // eval_randn.cpp
 void register_eval_taesd(CLI::App& eval);
 void register_eval_esrgan(CLI::App& eval);
+void register_eval_clip(CLI::App& eval);
+void register_eval_t5(CLI::App& eval);
 
 }  // namespace fluxgen::cli

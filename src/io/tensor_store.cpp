@@ -17,6 +17,20 @@ uint64_t TensorStore::data_bytes() const {
   return total;
 }
 
+std::vector<std::string> key_prefixes(const std::vector<std::string>& names, std::string_view anchor) {
+  std::vector<std::string> out;
+  for (const auto& n : names) {
+    if (!ends_with(n, anchor)) continue;
+    std::string p = n.substr(0, n.size() - anchor.size());
+    if (p.empty() || p.back() == '.') out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<std::string> key_prefixes(const TensorStore& store, std::string_view anchor) {
+  return key_prefixes(store.names(), anchor);
+}
+
 MemoryStore::MemoryStore(std::string source, std::map<std::string, Tensor> tensors,
                          std::map<std::string, std::string> metadata)
     : source_(std::move(source)), tensors_(std::move(tensors)), metadata_(std::move(metadata)) {}

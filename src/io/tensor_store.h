@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tensor/tensor.h"
@@ -50,6 +51,11 @@ class MemoryStore final : public TensorStore {
   std::map<std::string, Tensor> tensors_;
   std::map<std::string, std::string> metadata_;
 };
+
+// Prefixes p ("" or ending in '.') such that p + anchor is one of the names, in name order: where
+// a model sits inside an all-in-one checkpoint ("text_encoders.clip_l.transformer." ...).
+std::vector<std::string> key_prefixes(const std::vector<std::string>& names, std::string_view anchor);
+std::vector<std::string> key_prefixes(const TensorStore& store, std::string_view anchor);
 
 // One or several safetensors files seen as one store (a diffusers folder's shards).
 std::shared_ptr<TensorStore> open_safetensors_store(const std::vector<std::string>& paths, std::string source);

@@ -32,17 +32,6 @@ namespace {
 
 std::string str(int64_t v) { return std::to_string(v); }
 
-// Prefixes p such that p + anchor is a tensor name (p empty or ending in '.').
-std::vector<std::string> prefixes_of(const std::vector<std::string>& names, std::string_view anchor) {
-  std::vector<std::string> out;
-  for (const auto& n : names) {
-    if (!ends_with(n, anchor)) continue;
-    std::string p = n.substr(0, n.size() - anchor.size());
-    if (p.empty() || p.back() == '.') out.push_back(p);
-  }
-  return out;
-}
-
 Weights view(const TensorStore& store, const std::string& prefix) {
   return Weights(std::shared_ptr<const TensorStore>(std::shared_ptr<const TensorStore>{}, &store), prefix);
 }
@@ -79,7 +68,7 @@ void add_flux(const TensorStore& store, FileReport& r) {
 }
 
 void add_vae(const TensorStore& store, const std::vector<std::string>& names, FileReport& r) {
-  for (const auto& p : prefixes_of(names, "decoder.conv_in.weight")) {
+  for (const auto& p : key_prefixes(names, "decoder.conv_in.weight")) {
     const Weights w = view(store, p);
     const bool bfl = w.has("encoder.down.0.block.0.conv1.weight") || w.has("decoder.up.0.block.0.conv1.weight");
     const bool diffusers = w.has("encoder.down_blocks.0.resnets.0.conv1.weight") || w.has("decoder.up_blocks.0.resnets.0.conv1.weight");
@@ -109,7 +98,7 @@ void add_vae(const TensorStore& store, const std::vector<std::string>& names, Fi
 }
 
 void add_clip(const TensorStore& store, const std::vector<std::string>& names, FileReport& r) {
-  for (const auto& p : prefixes_of(names, "text_model.embeddings.token_embedding.weight")) {
+  for (const auto& p : key_prefixes(names, "text_model.embeddings.token_embedding.weight")) {
     const Weights w = view(store, p);
     Component c{ModelKind::ClipText, "transformers", p, {}};
     const Shape emb = w.shape("text_model.embeddings.token_embedding.weight");
@@ -122,7 +111,7 @@ void add_clip(const TensorStore& store, const std::vector<std::string>& names, F
 }
 
 void add_t5(const TensorStore& store, const std::vector<std::string>& names, FileReport& r) {
-  for (const auto& p : prefixes_of(names, "encoder.block.0.layer.0.SelfAttention.q.weight")) {
+  for (const auto& p : key_prefixes(names, "encoder.block.0.layer.0.SelfAttention.q.weight")) {
     const Weights w = view(store, p);
     Component c{ModelKind::T5Encoder, "transformers", p, {}};
     const std::string emb = w.has("shared.weight") ? "shared.weight" : "encoder.embed_tokens.weight";
@@ -170,7 +159,7 @@ void add_lora(const std::vector<std::string>& names, FileReport& r) {
 }
 
 void add_upscalers(const TensorStore& store, const std::vector<std::string>& names, FileReport& r) {
-  for (const auto& p : prefixes_of(names, "model.1.sub.0.RDB1.conv1.0.weight")) {
+  for (const auto& p : key_prefixes(names, "model.1.sub.0.RDB1.conv1.0.weight")) {
     const Weights w = view(store, p);
     Component c{ModelKind::Esrgan, "original ESRGAN (model.N)", p, {}};
     c.facts.emplace_back("features", str(w.shape("model.0.weight").at(0)));
@@ -178,7 +167,7 @@ void add_upscalers(const TensorStore& store, const std::vector<std::string>& nam
     c.facts.emplace_back("RRDB blocks", str(w.count("model.1.sub") - 1));
     r.components.push_back(std::move(c));
   }
-  for (const auto& p : prefixes_of(names, "body.0.rdb1.conv1.weight")) {
+  for (const auto& p : key_prefixes(names, "body.0.rdb1.conv1.weight")) {
     const Weights w = view(store, p);
     Component c{ModelKind::Esrgan, "BasicSR/Real-ESRGAN (conv_first, body.N.rdbK)", p, {}};
     if (w.has("conv_first.weight")) c.facts.emplace_back("features", str(w.shape("conv_first.weight").at(0)));
@@ -186,7 +175,7 @@ void add_upscalers(const TensorStore& store, const std::vector<std::string>& nam
     c.facts.emplace_back("RRDB blocks", str(w.count("body")));
     r.components.push_back(std::move(c));
   }
-  for (const auto& p : prefixes_of(names, "body.0.weight")) {
+  for (const auto& p : key_prefixes(names, "body.0.weight")) {
     const Weights w = view(store, p);
     if (w.has("body.0.rdb1.conv1.weight") || w.shape("body.0.weight").size() != 4 || w.shape("body.0.weight").at(1) != 3)
       continue;

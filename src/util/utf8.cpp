@@ -3,35 +3,52 @@
 namespace fluxgen {
 
 namespace {
+// The well-formed byte sequences of Unicode's table 3-7: the lead byte gives the length and the
+// range allowed for the second byte (which excludes overlongs, surrogates and values above
+// U+10FFFF); later bytes are 0x80..0xBF.
+struct Lead {
+  size_t length;
+  unsigned char second_lo, second_hi;
+};
+
+Lead classify(unsigned char b) {
+  if (b < 0x80) return {1, 0, 0};
+  if (b >= 0xC2 && b <= 0xDF) return {2, 0x80, 0xBF};
+  if (b == 0xE0) return {3, 0xA0, 0xBF};
+  if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) return {3, 0x80, 0xBF};
+  if (b == 0xED) return {3, 0x80, 0x9F};
+  if (b == 0xF0) return {4, 0x90, 0xBF};
+  if (b >= 0xF1 && b <= 0xF3) return {4, 0x80, 0xBF};
+  if (b == 0xF4) return {4, 0x80, 0x8F};
+  return {0, 0, 0};
+}
+
+// The bytes of the longest valid prefix of a sequence at s[i] (0 for an invalid lead byte) and
+// whether that prefix is a whole sequence, decoded into *cp_out.
+size_t valid_prefix(std::string_view s, size_t i, bool& complete, uint32_t* cp_out) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  const Lead lead = classify(b0);
+  complete = false;
+  if (lead.length == 0) return 0;
+  uint32_t cp = lead.length == 1 ? b0 : lead.length == 2 ? (b0 & 0x1Fu) : lead.length == 3 ? (b0 & 0x0Fu) : (b0 & 0x07u);
+  size_t n = 1;
+  for (; n < lead.length && i + n < s.size(); ++n) {
+    const auto b = static_cast<unsigned char>(s[i + n]);
+    const unsigned char lo = n == 1 ? lead.second_lo : 0x80, hi = n == 1 ? lead.second_hi : 0xBF;
+    if (b < lo || b > hi) return n;
+    cp = (cp << 6) | (b & 0x3Fu);
+  }
+  complete = n == lead.length;
+  if (complete) *cp_out = cp;
+  return n;
+}
+
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid (overlong, surrogate,
 // beyond U+10FFFF, truncated).
 size_t sequence_length(std::string_view s, size_t i, uint32_t* cp_out) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) {
-    *cp_out = c;
-    return 1;
-  }
-  size_t n;
-  uint32_t cp;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2, cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3, cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4, cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  static constexpr uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *cp_out = cp;
-  return n;
+  bool complete = false;
+  const size_t n = valid_prefix(s, i, complete, cp_out);
+  return complete ? n : 0;
 }
 }  // namespace
 
@@ -121,6 +138,31 @@ std::string utf8_replace_invalid(std::string_view s) {
     }
   }
   return out;
+}
+
+std::u32string utf8_to_code_points(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    bool complete = false;
+    uint32_t cp = 0;
+    const size_t n = valid_prefix(s, i, complete, &cp);
+    out.push_back(complete ? static_cast<char32_t>(cp) : 0xFFFD);
+    i += n == 0 ? 1 : n;
+  }
+  return out;
+}
+
+std::string code_points_to_utf8(std::u32string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char32_t c : s) append_utf8(out, c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) ? 0xFFFD : static_cast<uint32_t>(c));
+  return out;
+}
+
+size_t utf8_sequence_length(std::string_view s) {
+  uint32_t cp = 0;
+  return s.empty() ? 0 : sequence_length(s, 0, &cp);
 }
 
 }  // namespace fluxgen

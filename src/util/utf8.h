@@ -21,4 +21,13 @@ std::string utf16_to_utf8(std::string_view bytes, bool big_endian);
 // Invalid sequences become U+FFFD (Python's errors="replace").
 std::string utf8_replace_invalid(std::string_view s);
 
+// Code points, for text processing that must see characters (the tokenizers). Each maximal
+// ill-formed subsequence (Unicode's "maximal subpart" rule, which Python's decoder follows: a
+// truncated 3-byte sequence is one U+FFFD, a stray byte another) becomes one U+FFFD.
+std::u32string utf8_to_code_points(std::string_view s);
+// Code points above U+10FFFF or surrogates are written as U+FFFD.
+std::string code_points_to_utf8(std::u32string_view s);
+// Bytes of the well-formed sequence at the start of s; 0 when s is empty or ill-formed there.
+size_t utf8_sequence_length(std::string_view s);
+
 }  // namespace fluxgen
