@@ -95,8 +95,9 @@ TEST(T5Tokenizer, WhiteSpaceRulesOfSentencePiece) {
 
 TEST(T5Tokenizer, EmojiAndUnusualTextEncode) {
   const auto& tok = shipped();
-  for (const char* text : {"🐱🐶🔥✨ 👩‍👩‍👧‍👦 🇺🇦", "\xff\xfe broken \xe2\x82 utf8", "ｆｕｌｌｗｉｄｔｈ ﬁ ①", "日本語",
-                           std::string("nul\0inside", 10).c_str(), "\x01\x02"}) {
+  const std::string texts[] = {"🐱🐶🔥✨ 👩‍👩‍👧‍👦 🇺🇦", "\xff\xfe broken \xe2\x82 utf8", "ｆｕｌｌｗｉｄｔｈ ﬁ ①", "日本語",
+                                std::string("nul\0inside", 10), "\x01\x02"};
+  for (const std::string& text : texts) {
     const auto ids = tok.encode(text);
     ASSERT_EQ(ids.size(), 512u) << text;
     for (int32_t id : ids) EXPECT_TRUE(id >= 0 && id < 32100) << text;
