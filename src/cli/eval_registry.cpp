@@ -6,6 +6,7 @@ std::vector<EvalRegistration> eval_registrations() {
   return {
       register_eval_flux,
       register_eval_vae,
+      register_eval_taesd,
   };
 }
 
