@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 #include "util/error.h"
 
@@ -46,26 +47,37 @@ Image blur_fixed_point(const Image& src, const std::vector<int>& kx, const std::
   return out;
 }
 
-template <typename Pick>
-Image morphology(const Image& mask, int size, Pick pick, const char* what) {
+// The best value (max for dilation, min for erosion) over [i − lo, i + hi] ∩ [0, n) for every i of
+// one line, in O(n) with a monotonic queue, so any kernel size costs the same.
+template <typename Better>
+void sliding_best(const uint8_t* in, ptrdiff_t stride, int n, int lo, int hi, uint8_t* out, Better better) {
+  std::deque<int> q;  // indices whose values are strictly worse than none after them
+  int next = 0;       // next index to enter the window
+  for (int i = 0; i < n; ++i) {
+    const int last = std::min(n - 1, i + hi);
+    for (; next <= last; ++next) {
+      while (!q.empty() && !better(in[q.back() * stride], in[next * stride])) q.pop_back();
+      q.push_back(next);
+    }
+    while (q.front() < i - lo) q.pop_front();
+    out[i * stride] = in[q.front() * stride];
+  }
+}
+
+template <typename Better>
+Image morphology(const Image& mask, int64_t size, Better better, const char* what) {
   check_mask(mask, what);
   check(size >= 1, what, ": kernel size must be positive, got ", size);
   if (size == 1) return mask;
-  const int lo = size / 2, hi = size - 1 - size / 2;
-  // Separable: a rectangle's max/min is the max/min along x of the max/min along y.
+  // A window wider than twice the image covers all of it from every pixel.
+  const int64_t limit = 2 * static_cast<int64_t>(std::max(mask.width, mask.height)) + 1;
+  const int k = static_cast<int>(std::min(size, limit));
+  const int lo = k / 2, hi = k - 1 - k / 2;
+  // Separable: a rectangle's best is the best along x of the best along y.
   Image rows(mask.width, mask.height, 1), out(mask.width, mask.height, 1);
-  for (int y = 0; y < mask.height; ++y)
-    for (int x = 0; x < mask.width; ++x) {
-      uint8_t v = mask.pixel(x, y)[0];
-      for (int i = std::max(0, x - lo); i <= std::min(mask.width - 1, x + hi); ++i) v = pick(v, mask.pixel(i, y)[0]);
-      rows.pixel(x, y)[0] = v;
-    }
-  for (int y = 0; y < mask.height; ++y)
-    for (int x = 0; x < mask.width; ++x) {
-      uint8_t v = rows.pixel(x, y)[0];
-      for (int j = std::max(0, y - lo); j <= std::min(mask.height - 1, y + hi); ++j) v = pick(v, rows.pixel(x, j)[0]);
-      out.pixel(x, y)[0] = v;
-    }
+  for (int y = 0; y < mask.height; ++y) sliding_best(mask.pixel(0, y), 1, mask.width, lo, hi, rows.pixel(0, y), better);
+  for (int x = 0; x < mask.width; ++x)
+    sliding_best(rows.pixel(x, 0), mask.width, mask.height, lo, hi, out.pixel(x, 0), better);
   return out;
 }
 
@@ -111,12 +123,12 @@ Image opencv_gaussian_blur(const Image& mask, int kernel_x, int kernel_y, double
   return blur_fixed_point(mask, opencv_gaussian_kernel_8u(kernel_x, sigma), opencv_gaussian_kernel_8u(kernel_y, sigma));
 }
 
-Image opencv_dilate(const Image& mask, int size) {
-  return morphology(mask, size, [](uint8_t a, uint8_t b) { return std::max(a, b); }, "dilate");
+Image opencv_dilate(const Image& mask, int64_t size) {
+  return morphology(mask, size, [](uint8_t a, uint8_t b) { return a > b; }, "dilate");
 }
 
-Image opencv_erode(const Image& mask, int size) {
-  return morphology(mask, size, [](uint8_t a, uint8_t b) { return std::min(a, b); }, "erode");
+Image opencv_erode(const Image& mask, int64_t size) {
+  return morphology(mask, size, [](uint8_t a, uint8_t b) { return a < b; }, "erode");
 }
 
 }  // namespace fluxgen::imaging
