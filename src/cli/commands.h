@@ -8,6 +8,8 @@ namespace fluxgen::cli {
 void register_info_command(CLI::App& app);
 // `fluxgen png-info FILE`: the infotext stored in an image.
 void register_png_info_command(CLI::App& app);
+// `fluxgen convert IN.pt OUT.safetensors`: a torch checkpoint read as data, written as safetensors.
+void register_convert_command(CLI::App& app);
 // `fluxgen eval <what>`: the numerical test entry points reading `in.*` and writing `out.*`.
 void register_eval_commands(CLI::App& eval);
 

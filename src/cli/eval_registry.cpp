@@ -7,6 +7,7 @@ std::vector<EvalRegistration> eval_registrations() {
       register_eval_flux,
       register_eval_vae,
       register_eval_taesd,
+      register_eval_esrgan,
   };
 }
 

@@ -12,5 +12,6 @@ std::vector<EvalRegistration> eval_registrations();
 void register_eval_flux(CLI::App& eval);
 void register_eval_vae(CLI::App& eval);
 void register_eval_taesd(CLI::App& eval);
+void register_eval_esrgan(CLI::App& eval);
 
 }  // namespace fluxgen::cli

@@ -5,6 +5,7 @@
 
 #include "io/bnb_prequantized_store.h"
 #include "io/safetensors.h"
+#include "io/torch_pickle/torch_store.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -110,7 +111,9 @@ std::shared_ptr<TensorStore> open_tensor_store(const std::string& path) {
   if (!fs::exists(path, ec)) fail(path, ": no such file");
   const std::string lower = to_lower(path);
   if (ends_with(lower, ".safetensors") || ends_with(lower, ".sft")) return wrap_bnb_prequantized(open_safetensors_store({path}, path));
-  fail(path, ": unsupported file type (expected .safetensors)");
+  if (ends_with(lower, ".pt") || ends_with(lower, ".pth") || ends_with(lower, ".ckpt") || ends_with(lower, ".bin"))
+    return wrap_bnb_prequantized(open_torch_checkpoint_store(path));
+  fail(path, ": unsupported file type (expected .safetensors, or a torch checkpoint .pt/.pth/.ckpt/.bin)");
 }
 
 }  // namespace fluxgen
