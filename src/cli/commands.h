@@ -10,6 +10,8 @@ void register_info_command(CLI::App& app);
 void register_png_info_command(CLI::App& app);
 // `fluxgen convert IN.pt OUT.safetensors`: a torch checkpoint read as data, written as safetensors.
 void register_convert_command(CLI::App& app);
+// `fluxgen detect IMAGE --model F`: YOLO boxes, printed and drawn.
+void register_detect_command(CLI::App& app);
 // `fluxgen eval <what>`: the numerical test entry points reading `in.*` and writing `out.*`.
 void register_eval_commands(CLI::App& eval);
 

@@ -8,6 +8,7 @@ std::vector<EvalRegistration> eval_registrations() {
       register_eval_vae,
       register_eval_taesd,
       register_eval_esrgan,
+      register_eval_yolo,
   };
 }
 

@@ -13,5 +13,6 @@ void register_eval_flux(CLI::App& eval);
 void register_eval_vae(CLI::App& eval);
 void register_eval_taesd(CLI::App& eval);
 void register_eval_esrgan(CLI::App& eval);
+void register_eval_yolo(CLI::App& eval);
 
 }  // namespace fluxgen::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   fluxgen::cli::register_info_command(app);
   fluxgen::cli::register_png_info_command(app);
   fluxgen::cli::register_convert_command(app);
+  fluxgen::cli::register_detect_command(app);
   CLI::App* eval = app.add_subcommand("eval", "Numerical entry points: read in.* tensors, write out.* tensors");
   eval->require_subcommand(1);
   fluxgen::cli::register_eval_commands(*eval);

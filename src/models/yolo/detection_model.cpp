@@ -87,7 +87,9 @@ std::string find_yolo_prefix(const TensorStore& store) {
 
 DetectionModel::DetectionModel(std::shared_ptr<const TensorStore> store, ModelInfo info) : info_(std::move(info)) {
   const std::string src = store->source();
-  const std::string prefix = find_yolo_prefix(*store);
+  const std::string prefix = !info_.weights_prefix.empty() && store->contains(info_.weights_prefix + "0.conv.weight")
+                                 ? info_.weights_prefix
+                                 : find_yolo_prefix(*store);
   const Weights root(store, prefix);
   if (root.has("22.proto.cv1.conv.weight") || info_.head_class == "Segment" || info_.task == "segment")
     fail(src, ": segmentation models are not supported yet (this is a YOLOv8-seg checkpoint); use a detection "
@@ -125,50 +127,47 @@ DetectionModel::DetectionModel(std::shared_ptr<const TensorStore> store, ModelIn
   l21_ = C2f(s.sub(21), l19_.out_channels() + l9_.out_channels(), false);
   detect_ = Detect(s.sub(22), {l15_.out_channels(), l18_.out_channels(), l21_.out_channels()});
 
-  // Widths and repeats as built, to check against (or recognise) the scale.
-  auto actual = [&](int index) -> std::pair<int64_t, int64_t> {
-    switch (index) {
-      case 0: return {l0_.out_channels(), 1};
-      case 1: return {l1_.out_channels(), 1};
-      case 2: return {l2_.out_channels(), static_cast<int64_t>(l2_.repeats())};
-      case 3: return {l3_.out_channels(), 1};
-      case 4: return {l4_.out_channels(), static_cast<int64_t>(l4_.repeats())};
-      case 5: return {l5_.out_channels(), 1};
-      case 6: return {l6_.out_channels(), static_cast<int64_t>(l6_.repeats())};
-      case 7: return {l7_.out_channels(), 1};
-      case 8: return {l8_.out_channels(), static_cast<int64_t>(l8_.repeats())};
-      case 9: return {l9_.out_channels(), 1};
-      case 12: return {l12_.out_channels(), static_cast<int64_t>(l12_.repeats())};
-      case 15: return {l15_.out_channels(), static_cast<int64_t>(l15_.repeats())};
-      case 16: return {l16_.out_channels(), 1};
-      case 18: return {l18_.out_channels(), static_cast<int64_t>(l18_.repeats())};
-      case 19: return {l19_.out_channels(), 1};
-      default: return {l21_.out_channels(), static_cast<int64_t>(l21_.repeats())};
-    }
-  };
-  auto mismatch = [&](double depth, double width, int64_t max_channels) -> std::string {
-    for (const LayerSpec& l : kLayers) {
-      const auto [c, n] = actual(l.index);
-      const int64_t want_c = scaled_channels(l.channels, width, max_channels), want_n = scaled_repeats(l.repeats, depth);
-      if (c != want_c || n != want_n) {
-        std::ostringstream os;
-        os << "layer " << l.index << " (" << l.type << ") has " << c << " channels and " << n << " repeats, expected "
-           << want_c << " and " << want_n;
-        return os.str();
-      }
-    }
-    return "";
-  };
   if (info_.depth_multiple && info_.width_multiple) {
-    const int64_t max_channels = info_.max_channels.value_or(int64_t(1) << 40);
-    const std::string bad = mismatch(*info_.depth_multiple, *info_.width_multiple, max_channels);
+    const std::string bad = layout_mismatch(layout(), *info_.depth_multiple, *info_.width_multiple,
+                                            info_.max_channels.value_or(int64_t(1) << 40));
     check(bad.empty(), src, ": the weights do not match the checkpoint's own yaml (depth ", *info_.depth_multiple,
           ", width ", *info_.width_multiple, "): ", bad);
   }
-  scale_ = info_.scale;
-  if (scale_.empty())
-    for (const ScaleSpec& sc : kScales)
-      if (mismatch(sc.depth, sc.width, sc.max_channels).empty()) scale_ = sc.name;
+  scale_ = info_.scale.empty() ? scale_of_layout(layout()) : info_.scale;
+}
+
+LayerLayout DetectionModel::layout() const {
+  auto c2f = [](const C2f& m) { return std::make_pair(m.out_channels(), static_cast<int64_t>(m.repeats())); };
+  auto conv = [](const Conv& m) { return std::make_pair(m.out_channels(), int64_t{1}); };
+  return {{0, conv(l0_)},   {1, conv(l1_)},   {2, c2f(l2_)},   {3, conv(l3_)},   {4, c2f(l4_)},
+          {5, conv(l5_)},   {6, c2f(l6_)},    {7, conv(l7_)},  {8, c2f(l8_)},    {9, {l9_.out_channels(), 1}},
+          {12, c2f(l12_)},  {15, c2f(l15_)},  {16, conv(l16_)}, {18, c2f(l18_)}, {19, conv(l19_)},
+          {21, c2f(l21_)}};
+}
+
+std::string layout_mismatch(const LayerLayout& layout, double depth, double width, int64_t max_channels) {
+  for (const LayerSpec& l : kLayers) {
+    const auto it = layout.find(l.index);
+    const int64_t want_c = scaled_channels(l.channels, width, max_channels), want_n = scaled_repeats(l.repeats, depth);
+    std::ostringstream os;
+    if (it == layout.end()) {
+      os << "layer " << l.index << " (" << l.type << ") is missing";
+      return os.str();
+    }
+    const auto [c, n] = it->second;
+    if (c != want_c || n != want_n) {
+      os << "layer " << l.index << " (" << l.type << ") has " << c << " channels and " << n << " repeats, expected "
+         << want_c << " and " << want_n;
+      return os.str();
+    }
+  }
+  return "";
+}
+
+std::string scale_of_layout(const LayerLayout& layout) {
+  for (const ScaleSpec& sc : kScales)
+    if (layout_mismatch(layout, sc.depth, sc.width, sc.max_channels).empty()) return sc.name;
+  return "";
 }
 
 Tensor DetectionModel::forward(const Tensor& image) const {

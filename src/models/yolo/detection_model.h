@@ -11,6 +11,7 @@
 // Weights live under "model.model.<i>" in an Ultralytics .pt (the DetectionModel is the
 // checkpoint's "model" entry), "model.<i>" in a DetectionModel state dict, or "<i>".
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,10 @@
 #include "models/yolo/sppf.h"
 
 namespace fluxgen::yolo {
+
+// Output channels and repeats (Bottlenecks; 1 for Conv and SPPF) of the layers of yolov8.yaml that
+// own weights, by layer index.
+using LayerLayout = std::map<int, std::pair<int64_t, int64_t>>;
 
 class DetectionModel {
  public:
@@ -35,6 +40,7 @@ class DetectionModel {
   const std::string& scale() const { return scale_; }
   // "YOLOv8n (1 class: face)" for logs.
   std::string describe() const;
+  LayerLayout layout() const;
 
  private:
   ModelInfo info_;
@@ -44,6 +50,11 @@ class DetectionModel {
   SPPF l9_;
   Detect detect_;
 };
+
+// The first layer that differs from what parse_model builds with these multiples, described, or "".
+std::string layout_mismatch(const LayerLayout& layout, double depth, double width, int64_t max_channels);
+// The yolov8.yaml scale ("n" … "x") whose multiples build exactly `layout`, or "".
+std::string scale_of_layout(const LayerLayout& layout);
 
 // Where the layers live in a store: "model.model.", "model." or "" (the prefix of "<i>.…").
 // Throws naming what was found instead when it is no YOLOv8 detection model.

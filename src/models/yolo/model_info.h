@@ -19,6 +19,7 @@ namespace fluxgen::yolo {
 
 struct ModelInfo {
   std::string source;                     // the file, for messages
+  std::string weights_prefix;             // where the layers' tensors are ("model.model."), or "" to search
   std::optional<int64_t> nc;              // yaml / Detect.nc
   std::vector<std::string> names;         // class names by index (may be empty)
   std::string scale;                      // "n", "s", "m", "l", "x" or ""

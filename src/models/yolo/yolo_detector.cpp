@@ -1,11 +1,18 @@
 #include "models/yolo/yolo_detector.h"
 
+#include "models/yolo/checkpoint_info.h"
 #include "models/yolo/letterbox.h"
+#include "util/strings.h"
 
 namespace fluxgen::yolo {
 
 ModelInfo read_model_info(const std::string& path, const TensorStore& store) {
-  (void)path;
+  const std::string lower = to_lower(path);
+  if (ends_with(lower, ".pt") || ends_with(lower, ".pth")) {
+    // The tensor store names the tensors only; the module tree behind them is read again here
+    // (a parse of the pickle alone: the tensor data stays mapped, unread).
+    return model_info_from_checkpoint(*torch_pickle::TorchCheckpoint::open(path));
+  }
   return model_info_from_metadata(store);
 }
 
