@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 #include "io/safetensors.h"
 #include "io/tensor_store.h"
@@ -315,8 +316,29 @@ TEST(TorchPickleOpcodes, Protocol4And5OpcodesAndNewStyleStorages) {
   std::string untyped(8, '\0');
   const uint16_t halfs[4] = {0x3c00, 0x4000, 0x4200, 0x4400};  // 1, 2, 3, 4
   std::memcpy(untyped.data(), halfs, 8);
-  const auto store = store_from(test::make_torch_zip(w.bytes(), {{"0", test::f32_bytes({1, 2, 3, 4, 5, 6})}, {"1", untyped}}));
+  const auto file = std::make_shared<const std::string>(
+      test::make_torch_zip(w.bytes(), {{"0", test::f32_bytes({1, 2, 3, 4, 5, 6})}, {"1", untyped}}));
+  const auto store = torch_checkpoint_store_from_bytes(file, "p4.pt");
   EXPECT_EQ(store->names(), (std::vector<std::string>{"h", "w"}));
+  // The non-tensor values decode as Python would.
+  using namespace torch_pickle;
+  const auto ckpt = TorchCheckpoint::parse(file, reinterpret_cast<const uint8_t*>(file->data()), file->size(), "p4");
+  const Value* meta = dict_get(ckpt->root(), "meta");
+  ASSERT_NE(meta, nullptr);
+  EXPECT_EQ(dict_get(meta, "fs")->kind, Kind::Set);
+  EXPECT_EQ(dict_get(meta, "fs")->items.size(), 2u);
+  EXPECT_EQ(dict_get(meta, "s")->items.size(), 1u);
+  EXPECT_EQ(dict_get(meta, "bytes")->text, "xyz");
+  EXPECT_EQ(dict_get(meta, "big")->kind, Kind::BigInt);
+  EXPECT_EQ(dict_get(meta, "neg")->integer, -32768);
+  EXPECT_DOUBLE_EQ(dict_get(meta, "pi")->real, 3.141592653589793);
+  const Value* list = dict_get(meta, "list");
+  ASSERT_EQ(list->items.size(), 3u);
+  EXPECT_EQ(list->items[0]->kind, Kind::List);
+  EXPECT_EQ(list->items[1]->kind, Kind::None);
+  EXPECT_TRUE(list->items[2]->flag);
+  EXPECT_EQ(dict_get(meta, "tk")->entries.front().first->kind, Kind::Tuple);
+  EXPECT_EQ(dict_get(meta, "ba")->text, "ab");
   EXPECT_EQ(to_vector(store->get("w")), (std::vector<float>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(store->dtype("h"), DType::F16);
   EXPECT_EQ(to_vector(store->get("h")), (std::vector<float>{2, 3}));  // offset 1 in float16 elements
@@ -385,6 +407,50 @@ TEST(TorchPickleFormat, LegacyStorageViews) {
   std::string bad = stream;
   bad[5] ^= 1;
   EXPECT_NE(error_of([&] { store_from(bad); }).find("magic number"), std::string::npos);
+}
+
+TEST(TorchPickleFormat, EveryTypedStorageDtype) {
+  const std::vector<std::tuple<std::string, DType, int>> types = {
+      {"DoubleStorage", DType::F64, 8}, {"FloatStorage", DType::F32, 4}, {"HalfStorage", DType::F16, 2},
+      {"BFloat16Storage", DType::BF16, 2}, {"LongStorage", DType::I64, 8}, {"IntStorage", DType::I32, 4},
+      {"ShortStorage", DType::I16, 2}, {"CharStorage", DType::I8, 1}, {"ByteStorage", DType::U8, 1},
+      {"BoolStorage", DType::BOOL, 1}};
+  for (const auto& [type, dtype, bytes] : types) {
+    PickleWriter w;
+    w.proto(2).op('}').str("t").tensor(type, "0", 3, 1, {2}, {1}).op('s').stop();
+    std::string data;
+    for (int i = 0; i < 3 * bytes; ++i) data += static_cast<char>(i + 1);
+    const auto store = store_from(test::make_torch_zip(w.bytes(), {{"0", data}}));
+    const Tensor t = store->get("t");
+    EXPECT_EQ(t.dtype(), dtype) << type;
+    ASSERT_EQ(t.nbytes(), static_cast<size_t>(2 * bytes)) << type;
+    EXPECT_EQ(std::memcmp(t.raw_data(), data.data() + bytes, t.nbytes()), 0) << type;
+  }
+  PickleWriter c;
+  c.proto(2).op('}').str("t").tensor("ComplexFloatStorage", "0", 1, 0, {1}, {1}).op('s').stop();
+  EXPECT_NE(run_error(c.bytes()).find("storage type torch.ComplexFloatStorage is not supported"), std::string::npos);
+}
+
+TEST(TorchPickleFormat, UltralyticsCheckpointNames) {
+  // A real Ultralytics 8.0 checkpoint (a whole DetectionModel pickled): state-dict names under
+  // "model.", and the plain tensor attributes YOLO code reads (model.stride, Detect's stride).
+  const auto store = open_tensor_store(fixture("yolo/yolov8n_tiny.pt"));
+  EXPECT_EQ(store->names().size(), 359u);
+  EXPECT_TRUE(store->contains("model.model.0.conv.weight"));
+  EXPECT_TRUE(store->contains("model.model.22.dfl.conv.weight"));
+  EXPECT_TRUE(store->contains("model.model.0.bn.num_batches_tracked"));
+  EXPECT_EQ(store->shape("stride"), (Shape{3}));
+  EXPECT_EQ(store->shape("model.22.stride"), (Shape{3}));
+}
+
+TEST(TorchPickleFormat, OpenTensorStoreByExtension) {
+  const std::string dir = test::temp_dir();
+  for (const char* ext : {".bin", ".ckpt", ".PTH"}) {
+    const std::string path = dir + "/model" + ext;
+    std::filesystem::copy_file(fixture("pickles/state_dict.pt"), path);
+    EXPECT_EQ(open_tensor_store(path)->names().size(), 8u) << ext;
+  }
+  EXPECT_NE(error_of([&] { open_tensor_store(dir + "/model.onnx"); }).find("no such file"), std::string::npos);
 }
 
 TEST(TorchPickleFormat, NotACheckpoint) {

@@ -16,8 +16,6 @@
 #include <utility>
 #include <vector>
 
-#include "tensor/tensor.h"
-
 namespace fluxgen::torch_pickle {
 
 enum class Kind : uint8_t {

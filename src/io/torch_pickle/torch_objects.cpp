@@ -179,15 +179,12 @@ Value* TorchHost::call(Arena& arena, Value* callable, Value* args) {
       Value* inner = const_cast<Value*>(arg(args, 2, fn));
       check(inner->kind == Kind::Tuple, fn, " expects an argument tuple, got ", describe(inner));
       check(nested_calls_ < 4, fn, " nests too deeply");
-      ++nested_calls_;
-      Value* out;
-      try {
-        out = call(arena, func, inner);
-      } catch (...) {
-        --nested_calls_;
-        throw;
-      }
-      --nested_calls_;
+      struct Depth {
+        int& n;
+        explicit Depth(int& d) : n(++d) {}
+        ~Depth() { --n; }
+      } depth(nested_calls_);
+      Value* out = call(arena, func, inner);
       check(out->kind == Kind::Tensor, fn, " rebuilt a ", describe(out), ", expected a tensor");
       return out;
     }
