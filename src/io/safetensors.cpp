@@ -123,6 +123,14 @@ Tensor SafetensorsFile::get(std::string_view name) const {
   const TensorEntry* e = find(name);
   if (!e) fail(path(), ": tensor ", name, " is missing");
   const uint8_t* p = file_->data() + header_.data_offset + e->begin;
+  // The format does not align tensor data (a U8 tensor or an odd header length shifts the rest);
+  // reading a misaligned float through a typed pointer is undefined, so such a tensor is copied.
+  const size_t align = std::min<size_t>(8, std::max(1, dtype_bits(e->dtype) / 8));
+  if (reinterpret_cast<uintptr_t>(p) % align != 0) {
+    Tensor copy = Tensor::empty(e->shape, e->dtype);
+    if (e->bytes()) std::memcpy(copy.raw_data(), p, e->bytes());
+    return copy;
+  }
   return Tensor::wrap(e->shape, e->dtype, p, e->bytes(), file_);
 }
 

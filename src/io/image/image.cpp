@@ -97,10 +97,13 @@ Tensor image_to_tensor(const Image& image, PixelRange range) {
   const int64_t HW = static_cast<int64_t>(image.width) * image.height;
   Tensor t = Tensor::empty({1, C, image.height, image.width});
   float* dst = t.f32();
-  const float scale = range == PixelRange::ZeroOne ? 1.0f / 255.0f : 1.0f / 127.5f;
-  const float shift = range == PixelRange::ZeroOne ? 0.0f : -1.0f;
-  for (int64_t i = 0; i < HW; ++i)
-    for (int c = 0; c < C; ++c) dst[c * HW + i] = image.pixels[i * C + c] * scale + shift;
+  // As A1111's img2img: np.float32(v) / 255, then 2 * x - 1 for the VAE.
+  for (int64_t i = 0; i < HW; ++i) {
+    for (int c = 0; c < C; ++c) {
+      const float v = static_cast<float>(image.pixels[i * C + c]) / 255.0f;
+      dst[c * HW + i] = range == PixelRange::ZeroOne ? v : 2.0f * v - 1.0f;
+    }
+  }
   return t;
 }
 

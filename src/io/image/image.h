@@ -50,7 +50,8 @@ Image flatten_alpha(const Image& image, uint8_t r, uint8_t g, uint8_t b);
 // Value ranges of the float tensors models take: [0, 1] (TAESD, ESRGAN) or [-1, 1] (the FLUX VAE).
 enum class PixelRange { ZeroOne, MinusOneOne };
 
-// [1, C, H, W] F32 from an image: v/255, or v/127.5 − 1.
+// [1, C, H, W] F32 from an image: v/255, or 2·(v/255) − 1 (A1111's img2img, in float32). The way
+// back truncates (below), so a [-1, 1] round trip can land one step low, as it does in Forge.
 Tensor image_to_tensor(const Image& image, PixelRange range);
 // An image from [1, C, H, W] (or [C, H, W]) with C in {1, 3, 4}: values mapped to [0, 1], clamped,
 // times 255, truncated toward zero: exactly Forge's processing.py (clamp((x + 1) / 2, 0, 1), then

@@ -64,7 +64,8 @@ bool jpeg_read_header_step(JpegReader& r, const uint8_t* data, size_t size) {
   if (setjmp(r.errors.jump)) return false;
   jpeg_create_decompress(&r.cinfo);
   r.created = true;
-  jpeg_mem_src(&r.cinfo, data, static_cast<unsigned long>(size));
+  // libjpeg-turbo takes a const pointer, older libjpeg a mutable one; it never writes.
+  jpeg_mem_src(&r.cinfo, const_cast<unsigned char*>(data), static_cast<unsigned long>(size));
   jpeg_save_markers(&r.cinfo, JPEG_APP0 + 1, 0xFFFF);
   jpeg_save_markers(&r.cinfo, JPEG_COM, 0xFFFF);
   jpeg_read_header(&r.cinfo, TRUE);

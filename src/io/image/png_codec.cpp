@@ -1,5 +1,6 @@
 #include "io/image/png_codec.h"
 
+#include <cctype>
 #include <csetjmp>
 #include <cstdio>
 #include <cstdlib>
@@ -123,12 +124,40 @@ void collect_text(const PngReader& r, png_infop info, ImageMetadata& meta) {
   }
 }
 
+uint32_t be32(std::span<const uint8_t> b, size_t at) {
+  return (uint32_t(b[at]) << 24) | (uint32_t(b[at + 1]) << 16) | (uint32_t(b[at + 2]) << 8) | b[at + 3];
+}
+
+// Walks the chunk list before libpng sees it: the size IHDR declares is checked before anything is
+// allocated, and a chunk whose length runs past the end of the data (a damaged length field or a
+// truncated file) is refused here, because libpng would first allocate and clear a buffer of the
+// declared size (up to 2 GiB) for it.
+void check_png_structure(std::span<const uint8_t> bytes, std::string_view what) {
+  check(bytes.size() >= 33 && std::memcmp(bytes.data() + 12, "IHDR", 4) == 0 && be32(bytes, 8) == 13, what,
+        ": corrupt PNG: no IHDR chunk at the start (truncated?)");
+  check_image_size(be32(bytes, 16), be32(bytes, 20), what);
+  for (size_t pos = 8; pos + 8 <= bytes.size();) {
+    const uint32_t length = be32(bytes, pos);
+    std::string type(reinterpret_cast<const char*>(bytes.data() + pos + 4), 4);
+    for (char& c : type)
+      if (!std::isalpha(static_cast<unsigned char>(c))) c = '?';  // damaged names stay printable
+    if (length > bytes.size() - pos - 8 || bytes.size() - pos - 8 - length < 4) {
+      fail(what, ": corrupt PNG: chunk '", type, "' of ", length, " bytes runs past the end of the file (",
+           bytes.size(), " bytes; truncated?)");
+    }
+    if (type == "IEND") return;
+    pos += 12 + size_t(length);
+  }
+  fail(what, ": corrupt PNG: the file is truncated (no IEND chunk)");
+}
+
 }  // namespace
 #endif
 
 DecodedImage decode_png(std::span<const uint8_t> bytes, std::string_view what) {
 #if defined(FLUXGEN_WITH_PNG)
   check(bytes.size() >= 8 && png_sig_cmp(bytes.data(), 0, 8) == 0, what, ": not a PNG file");
+  check_png_structure(bytes, what);
   PngSource src{bytes.data(), bytes.size(), 0, {0}};
   PngReader r;
   r.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_on_error, png_on_warning);
