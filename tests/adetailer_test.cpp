@@ -168,6 +168,10 @@ TEST(ADetailerArgs, InfotextAsExtraParams) {
                                 {"ADetailer sampler 2nd", "DPM++ 2M Karras"}};
   EXPECT_EQ(second, want2);
   EXPECT_TRUE(adetailer_infotext_params(parse("{}"), 0).empty());
+  const InfotextParams all = adetailer_infotext({parse(R"({"ad_model": "a.pt"})"), parse("{}"), a});
+  EXPECT_EQ(all.front(), (std::pair<std::string, std::string>{"ADetailer model", "a.pt"}));
+  EXPECT_EQ(all[all.size() - 2].first, "ADetailer sampler 3rd");
+  EXPECT_EQ(all.back(), (std::pair<std::string, std::string>{"ADetailer version", "25.3.0"}));
   EXPECT_EQ(ordinal(1), "1st");
   EXPECT_EQ(ordinal(12), "12th");
   EXPECT_EQ(ordinal(23), "23rd");

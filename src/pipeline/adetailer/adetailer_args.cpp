@@ -315,4 +315,14 @@ InfotextParams adetailer_infotext_params(const ADetailerArgs& args, int n) {
   return out;
 }
 
+InfotextParams adetailer_infotext(const std::vector<ADetailerArgs>& units) {
+  InfotextParams out;
+  for (size_t n = 0; n < units.size(); ++n) {
+    InfotextParams p = adetailer_infotext_params(units[n], static_cast<int>(n));
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  out.emplace_back("ADetailer version", kADetailerVersion);
+  return out;
+}
+
 }  // namespace fluxgen::adetailer

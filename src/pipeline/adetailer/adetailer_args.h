@@ -95,6 +95,13 @@ ADetailerScriptArgs parse_adetailer_script_args(const json::Value& args);
 // Python's str(). Empty for a skipped unit.
 InfotextParams adetailer_infotext_params(const ADetailerArgs& args, int n);
 
+// Every unit's entries (numbered by position among the valid units, skipped ones included, as
+// ADetailer numbers them), then "ADetailer version".
+InfotextParams adetailer_infotext(const std::vector<ADetailerArgs>& units);
+
+// The ADetailer release whose behaviour fluxgen follows, written as "ADetailer version".
+constexpr const char* kADetailerVersion = "25.3.0";
+
 // "1st", "2nd", "11th" … (ADetailer's ordinal).
 std::string ordinal(int n);
 
