@@ -54,6 +54,7 @@ TEST(YoloParity, ModuleTreeFactsAreRead) {
   EXPECT_EQ(m.num_classes(), 1);
   EXPECT_EQ(info.class_name(0), "0");
   EXPECT_EQ(info.task, "detect");
+  EXPECT_EQ(info.imgsz, (std::pair<int, int>{640, 640}));
   EXPECT_EQ(info.head_class, "Detect");
   EXPECT_EQ(info.layer_classes.size(), 23u);
   EXPECT_DOUBLE_EQ(*info.depth_multiple, 0.33);
@@ -314,6 +315,10 @@ TEST(YoloLoading, SafetensorsMetadata) {
   EXPECT_EQ(det->model().info().class_name(7), "class7");
   write_safetensors(dir + "/b.safetensors", tensors, {{"activation", "Mish"}});
   EXPECT_NE(error_of([&] { yolo::YoloDetector::load(dir + "/b.safetensors"); }).find("Mish"), std::string::npos);
+  write_safetensors(dir + "/d.safetensors", tensors, {{"imgsz", "[100, 641]"}});
+  EXPECT_EQ(yolo::YoloDetector::load(dir + "/d.safetensors")->model().info().imgsz, (std::pair<int, int>{128, 672}));
+  write_safetensors(dir + "/e.safetensors", tensors, {{"imgsz", "0"}});
+  EXPECT_NE(error_of([&] { yolo::YoloDetector::load(dir + "/e.safetensors"); }).find("imgsz"), std::string::npos);
   write_safetensors(dir + "/c.safetensors", tensors, {{"names", R"({"x": "face"})"}});
   EXPECT_NE(error_of([&] { yolo::YoloDetector::load(dir + "/c.safetensors"); }).find("names"), std::string::npos);
 }

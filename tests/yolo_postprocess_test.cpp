@@ -171,6 +171,11 @@ TEST(YoloDetector, BoxesOfAKnownModelInImagePixels) {
   std::sort(have.begin(), have.end(), by_position);
   for (size_t i = 0; i < want.size(); ++i)
     for (int k = 0; k < 4; ++k) ASSERT_NEAR(have[i][static_cast<size_t>(k)], want[i][static_cast<size_t>(k)], 1e-3) << i;
+  // The checkpoint's imgsz 320: 130×96 letterboxes to 320×256 (236 rows + 10 + 10), P5 10×8 cells.
+  yolo::ModelInfo small;
+  small.imgsz = {320, 320};
+  const yolo::YoloDetector det320(test::TinyYoloBuilder(known_boxes_spec()).store(), small);
+  EXPECT_EQ(det320.detect(image).size(), 10u * 8u);
   // A higher threshold than every score: nothing.
   yolo::NmsOptions high;
   high.confidence = 0.9f;

@@ -53,7 +53,8 @@ void register_eval_yolo(CLI::App& eval) {
     if (io->contains("in.tensor")) out.emplace_back("out.raw", detector->model().forward(read_io_tensor(*io, "in.tensor")));
     if (io->contains("in.image_rgb")) {
       const Image image = hwc_image(*io, args->inputs, "in.image_rgb");
-      const yolo::Letterbox lb = yolo::letterbox(image);
+      const auto [h, w] = detector->model().info().imgsz;
+      const yolo::Letterbox lb = yolo::letterbox(image, h, w);
       const Tensor x = yolo::letterbox_tensor(lb.image);
       const Tensor raw = detector->model().forward(x);
       yolo::NmsOptions nms;

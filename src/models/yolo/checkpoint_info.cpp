@@ -131,7 +131,19 @@ ModelInfo model_info_from_checkpoint(const torch_pickle::TorchCheckpoint& checkp
     }
   }
   info.names = read_names(attribute(model, "names"), info.source);
-  info.task = text(attribute(attribute(root, "train_args"), "task")).value_or(text(attribute(model, "task")).value_or(""));
+  const Value* train_args = attribute(root, "train_args");
+  info.task = text(attribute(train_args, "task")).value_or(text(attribute(model, "task")).value_or(""));
+  // Ultralytics keeps the training imgsz as the model's predict default (_reset_ckpt_args).
+  if (const Value* imgsz = attribute(train_args, "imgsz")) {
+    if (imgsz->kind == Kind::Int) {
+      info.imgsz = checked_imgsz(imgsz->integer, imgsz->integer, info.source);
+    } else if ((imgsz->kind == Kind::List || imgsz->kind == Kind::Tuple) && imgsz->items.size() == 2 &&
+               imgsz->items[0]->kind == Kind::Int && imgsz->items[1]->kind == Kind::Int) {
+      info.imgsz = checked_imgsz(imgsz->items[0]->integer, imgsz->items[1]->integer, info.source);
+    } else {
+      fail(info.source, ": train_args imgsz is ", torch_pickle::describe(imgsz), ", expected an int or [h, w]");
+    }
+  }
 
   const Value* children = attribute(model, "_modules");
   const Value* layers = children && children->kind == Kind::Dict ? torch_pickle::dict_get(children, "model") : nullptr;

@@ -13,17 +13,18 @@ long python_round(double v) {
   return static_cast<long>(std::nearbyint(v));
 }
 
-Letterbox letterbox(const Image& input, int size, int stride) {
+Letterbox letterbox(const Image& input, int target_height, int target_width, int stride) {
   check(!input.empty(), "letterbox: empty image");
-  check(size > 0 && stride > 0, "letterbox: bad size ", size, " or stride ", stride);
+  check(target_height > 0 && target_width > 0 && stride > 0, "letterbox: bad size ", target_width, "x", target_height,
+        " or stride ", stride);
   const Image rgb = input.channels == 3 ? input : to_rgb(input);
   const int h = rgb.height, w = rgb.width;
   Letterbox out;
-  out.ratio = std::min(static_cast<double>(size) / h, static_cast<double>(size) / w);
+  out.ratio = std::min(static_cast<double>(target_height) / h, static_cast<double>(target_width) / w);
   out.resized_width = std::max<int>(1, static_cast<int>(python_round(w * out.ratio)));
   out.resized_height = std::max<int>(1, static_cast<int>(python_round(h * out.ratio)));
   // auto=True: pad only to the stride; np.mod of a non-negative difference.
-  const int pad_w = (size - out.resized_width) % stride, pad_h = (size - out.resized_height) % stride;
+  const int pad_w = (target_width - out.resized_width) % stride, pad_h = (target_height - out.resized_height) % stride;
   const double dw = pad_w / 2.0, dh = pad_h / 2.0;
   out.top = static_cast<int>(python_round(dh - 0.1));
   const int bottom = static_cast<int>(python_round(dh + 0.1));

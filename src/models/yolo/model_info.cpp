@@ -56,6 +56,13 @@ std::vector<std::string> parse_names(const json::Value& v, const std::string& wh
 
 }  // namespace
 
+std::pair<int, int> checked_imgsz(int64_t height, int64_t width, const std::string& what) {
+  check(height > 0 && width > 0 && height <= 8192 && width <= 8192, what, ": imgsz ", height, "x", width,
+        " is outside 1 … 8192");
+  auto round_up = [](int64_t v) { return static_cast<int>((v + 31) / 32 * 32); };
+  return {round_up(height), round_up(width)};
+}
+
 ModelInfo model_info_from_metadata(const TensorStore& store) {
   ModelInfo info;
   info.source = store.source();
@@ -66,6 +73,15 @@ ModelInfo model_info_from_metadata(const TensorStore& store) {
     const json::Value v = json::parse(nc, what + ": metadata nc");
     check(v.is_integer() && v.as_int() > 0, what, ": metadata nc must be a positive integer, got ", nc);
     info.nc = v.as_int();
+  }
+  if (const std::string imgsz = store.metadata("imgsz"); !imgsz.empty()) {
+    const json::Value v = json::parse(imgsz, what + ": metadata imgsz");
+    if (v.is_array() && v.size() == 2 && v.at(0).is_integer() && v.at(1).is_integer())
+      info.imgsz = checked_imgsz(v.at(0).as_int(), v.at(1).as_int(), what);
+    else if (v.is_integer())
+      info.imgsz = checked_imgsz(v.as_int(), v.as_int(), what);
+    else
+      fail(what, ": metadata imgsz must be an integer or [height, width], got ", imgsz);
   }
   info.scale = store.metadata("scale");
   info.task = store.metadata("task");

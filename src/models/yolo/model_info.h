@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/yolo/activation.h"
@@ -26,6 +27,9 @@ struct ModelInfo {
   std::optional<double> depth_multiple, width_multiple;
   std::optional<int64_t> max_channels;
   std::string task;                       // "detect", "segment", "pose" ... or ""
+  // Prediction size (height, width): the checkpoint's train_args imgsz, which Ultralytics keeps as
+  // its predict default, rounded up to a multiple of 32 as check_imgsz does; 640 × 640 if absent.
+  std::pair<int, int> imgsz{640, 640};
   std::string head_class;                 // class of the last layer ("Detect", "Segment" ...) or ""
   std::vector<std::string> layer_classes; // class of every top-level layer, when known
   ActivationSpec default_activation;      // for Conv modules not listed below
@@ -43,8 +47,12 @@ struct ModelInfo {
 // Ultralytics' own default for BatchNorm2d after initialize_weights().
 constexpr double kDefaultBatchNormEps = 1e-3;
 
+// imgsz from a value (an int or [h, w]): each side rounded up to a multiple of 32; throws for
+// sizes outside 1 … 8192.
+std::pair<int, int> checked_imgsz(int64_t height, int64_t width, const std::string& what);
+
 // What a safetensors export may carry in its __metadata__: "names" (a JSON object {"0": "face"}
-// or array), "nc", "scale", "task", and "activation" (a torch class name such as "SiLU" or an
+// or array), "nc", "scale", "task", "imgsz" (an int or [h, w]), and "activation" (a torch class name such as "SiLU" or an
 // Ultralytics yaml expression such as "nn.ReLU()").
 ModelInfo model_info_from_metadata(const TensorStore& store);
 

@@ -26,7 +26,8 @@ YoloDetector::YoloDetector(std::shared_ptr<const TensorStore> store, ModelInfo i
     : model_(std::move(store), std::move(info)) {}
 
 std::vector<Detection> YoloDetector::detect(const Image& image, const NmsOptions& options) const {
-  const Letterbox lb = letterbox(image);
+  const auto [h, w] = model_.info().imgsz;
+  const Letterbox lb = letterbox(image, h, w);
   std::vector<Detection> dets = non_max_suppression(model_.forward(letterbox_tensor(lb.image)), options);
   scale_boxes(dets, lb.image.height, lb.image.width, image.height, image.width);
   return dets;
