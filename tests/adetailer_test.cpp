@@ -305,7 +305,8 @@ TEST(ADetailerInpaintRegion, MaskBlurIsForgesTwoGaussianCalls) {
     EXPECT_SAME_IMAGE(a1111_mask_blur(src, b, b), golden_image(goldens(), name), name);
   }
   EXPECT_SAME_IMAGE(a1111_mask_blur(src, 0, 0), src, "no blur");
-  EXPECT_THROW(a1111_mask_blur(src, 1001, 4), Error);
+  EXPECT_THROW(a1111_mask_blur(src, kMaxMaskBlur + 1, 4), Error);
+  EXPECT_EQ(a1111_mask_blur(src, kMaxMaskBlur, 0).width, src.width);
   EXPECT_THROW(a1111_mask_blur(Image(4, 4, 3), 4, 4), Error);
 }
 

@@ -25,25 +25,34 @@ void check_mask(const Image& mask, const char* what) {
 
 // GaussianBlurFixedPoint: the horizontal pass keeps Σ k·p in units of 1/256 (16 bits, unrounded),
 // the vertical pass multiplies by its own 1/256 weights and rounds once: (Σ + 2^15) >> 16.
+// Each line is first extended by the mirrored border so the taps are a plain dot product.
 Image blur_fixed_point(const Image& src, const std::vector<int>& kx, const std::vector<int>& ky) {
   const int W = src.width, H = src.height;
   const int rx = static_cast<int>(kx.size()) / 2, ry = static_cast<int>(ky.size()) / 2;
   std::vector<uint32_t> rows(static_cast<size_t>(W) * H);
-  for (int y = 0; y < H; ++y)
+  std::vector<uint32_t> line(static_cast<size_t>(W + 2 * rx));
+  for (int y = 0; y < H; ++y) {
+    for (int i = 0; i < W + 2 * rx; ++i) line[static_cast<size_t>(i)] = src.pixel(reflect101(i - rx, W), y)[0];
+    uint32_t* out = rows.data() + static_cast<size_t>(y) * W;
     for (int x = 0; x < W; ++x) {
       uint32_t sum = 0;
-      for (size_t k = 0; k < kx.size(); ++k)
-        sum += static_cast<uint32_t>(kx[k]) * src.pixel(reflect101(x + static_cast<int>(k) - rx, W), y)[0];
-      rows[static_cast<size_t>(y) * W + x] = sum;
+      for (size_t k = 0; k < kx.size(); ++k) sum += static_cast<uint32_t>(kx[k]) * line[static_cast<size_t>(x) + k];
+      out[x] = sum;
     }
+  }
+  // Vertically: accumulate whole rows, each source row (mirrored at the border) times its weight.
   Image out(W, H, 1);
-  for (int y = 0; y < H; ++y)
-    for (int x = 0; x < W; ++x) {
-      uint64_t sum = 0;
-      for (size_t k = 0; k < ky.size(); ++k)
-        sum += static_cast<uint64_t>(ky[k]) * rows[static_cast<size_t>(reflect101(y + static_cast<int>(k) - ry, H)) * W + x];
-      out.pixel(x, y)[0] = static_cast<uint8_t>(std::min<uint64_t>((sum + 32768) >> 16, 255));
+  std::vector<uint64_t> acc(static_cast<size_t>(W));
+  for (int y = 0; y < H; ++y) {
+    std::fill(acc.begin(), acc.end(), 0);
+    for (size_t k = 0; k < ky.size(); ++k) {
+      const uint32_t* r = rows.data() + static_cast<size_t>(reflect101(y + static_cast<int>(k) - ry, H)) * W;
+      const uint64_t w = static_cast<uint64_t>(ky[k]);
+      for (int x = 0; x < W; ++x) acc[static_cast<size_t>(x)] += w * r[x];
     }
+    uint8_t* o = out.pixel(0, y);
+    for (int x = 0; x < W; ++x) o[x] = static_cast<uint8_t>(std::min<uint64_t>((acc[static_cast<size_t>(x)] + 32768) >> 16, 255));
+  }
   return out;
 }
 

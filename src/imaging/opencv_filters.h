@@ -2,7 +2,8 @@
 // them from Python:
 //  - cv2.GaussianBlur(mask, (kw, kh), sigma): OpenCV >= 3.4 blurs 8-bit images in fixed point
 //    (kernel weights in units of 1/256, chosen by error diffusion so they sum exactly to 256;
-//    rounded once, half up, after both passes), borders mirrored without repeating the edge (BORDER_REFLECT_101).
+//    rounded once, half up, after both passes), borders mirrored without repeating the edge
+//    (BORDER_REFLECT_101). Cost: width·height·(kw + kh).
 //  - cv2.dilate / cv2.erode with a v×v rectangle, one iteration: the max / min over the window
 //    [x − v/2, x + (v−1)/2] (the anchor is the centre, v/2 rounded down); pixels outside the image
 //    never win.

@@ -21,8 +21,8 @@ int a1111_kernel(int sigma) { return 2 * static_cast<int>(2.5 * sigma + 0.5) + 1
 Image a1111_mask_blur(const Image& mask, int blur_x, int blur_y) {
   check(mask.channels == 1, "mask blur: expected a 1-channel mask, got ", mask.channels, " channels");
   check(blur_x >= 0 && blur_y >= 0, "mask blur must not be negative, got ", blur_x, ", ", blur_y);
-  check(blur_x <= 1000 && blur_y <= 1000, "mask blur ", std::max(blur_x, blur_y),
-        " is too large (at most 1000: its kernel would be ", a1111_kernel(std::max(blur_x, blur_y)), " pixels wide)");
+  check(blur_x <= kMaxMaskBlur && blur_y <= kMaxMaskBlur, "mask blur ", std::max(blur_x, blur_y), " is too large (at most ",
+        kMaxMaskBlur, "; its kernel would be ", a1111_kernel(std::max(blur_x, blur_y)), " pixels wide)");
   Image out = mask;
   if (blur_x > 0) out = imaging::opencv_gaussian_blur(out, a1111_kernel(blur_x), 1, blur_x);
   if (blur_y > 0) out = imaging::opencv_gaussian_blur(out, 1, a1111_kernel(blur_y), blur_y);

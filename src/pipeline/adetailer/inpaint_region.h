@@ -24,8 +24,11 @@ struct CropRegion {
   bool operator==(const CropRegion&) const = default;
 };
 
-// Step 1 on a 1-channel mask (0 leaves an axis untouched). Throws for a blur whose kernel would
-// be absurdly large (σ > 1000).
+// The largest mask blur accepted: four times the A1111 and ADetailer sliders' 64 (a σ of 256 is a
+// 1281-pixel kernel; a request for more is refused rather than left to run for minutes).
+constexpr int kMaxMaskBlur = 256;
+
+// Step 1 on a 1-channel mask (0 leaves an axis untouched).
 Image a1111_mask_blur(const Image& mask, int blur_x, int blur_y);
 
 // masking.get_crop_region_v2: the bounding box of non-zero pixels grown by `pad` and clipped.
