@@ -137,6 +137,13 @@ TEST(YoloConv, BatchNormIsFoldedExactly) {
   EXPECT_NEAR(y.f32()[0], 0.0f, 1e-5);
   EXPECT_NEAR(y.f32()[1], 6.5f, 1e-4);
   EXPECT_NEAR(y.f32()[2], 0.0f, 1e-5);  // 3 − 5.5 < 0
+  // Saved already fused: conv.bias and no bn.
+  auto fused = std::make_shared<MemoryStore>("fused");
+  fused->put("m.conv.weight", Tensor::from_vector({1, 1, 1, 1}, {12}));
+  fused->put("m.conv.bias", Tensor::from_vector({1}, {-5.5f}));
+  const Tensor yf = yolo::Conv(yolo::Scope{Weights(fused).sub("m"), "m", &info}, 1, 1, 1)
+                        .forward(Tensor::from_vector({1, 1, 1, 3}, {0.0f, 1.0f, 0.25f}));
+  EXPECT_EQ(test::max_abs_diff(yf, y), 0.0);
   store->put("m.bn.running_var", Tensor::from_vector({1}, {-1}));
   EXPECT_NE(error_of([&] { yolo::Conv(scope, 1, 1, 1); }).find("variance"), std::string::npos);
   EXPECT_NE(error_of([&] { yolo::Conv(scope, 2, 1, 1); }).find("m.conv.weight"), std::string::npos);

@@ -19,6 +19,13 @@ Conv::Conv(const Scope& s, int64_t in, int64_t out, int stride) {
     fail(w.store().source(), ": tensor ", w.key("conv.weight"), " has shape ", shape_string(ws), ", expected [",
          out > 0 ? std::to_string(out) : std::string("out"), ", ", in, ", k, k] with an odd k");
   const int64_t O = ws[0], per_out = ws[1] * ws[2] * ws[3];
+  const int k = static_cast<int>(ws[2]);
+  act_ = s.info->activation_of(s.path);
+  if (!w.has("bn.weight") && w.has("conv.bias")) {
+    // Already fused (Ultralytics' fuse() before saving or exporting): conv with bias, no bn.
+    conv_ = nn::Conv2d(to_f32(w.get("conv.weight")).clone(), to_f32(w.get("conv.bias", {O})).clone(), stride, k / 2);
+    return;
+  }
   const std::vector<float> weight = to_vector(w.get("conv.weight"));
   const std::vector<float> gamma = to_vector(w.get("bn.weight", {O}));
   const std::vector<float> beta = to_vector(w.get("bn.bias", {O}));
@@ -36,9 +43,7 @@ Conv::Conv(const Scope& s, int64_t in, int64_t out, int stride) {
       folded.f32()[o * per_out + i] = static_cast<float>(weight[static_cast<size_t>(o * per_out + i)] * k);
     bias.f32()[o] = static_cast<float>(beta[static_cast<size_t>(o)] - mean[static_cast<size_t>(o)] * k);
   }
-  const int k = static_cast<int>(ws[2]);
   conv_ = nn::Conv2d(std::move(folded), std::move(bias), stride, k / 2);
-  act_ = s.info->activation_of(s.path);
 }
 
 Tensor Conv::forward(const Tensor& x) const { return apply_activation(conv_.forward(x), act_); }

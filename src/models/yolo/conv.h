@@ -1,7 +1,8 @@
 // Ultralytics' Conv (ultralytics/nn/modules/conv.py): Conv2d without bias ("conv"), BatchNorm2d
 // ("bn"), activation ("act"), padding k/2. The BatchNorm is folded into the convolution at load,
 // as Ultralytics' own fuse() does before predicting: w' = w·γ/√(var+eps), b' = β − mean·γ/√(var+eps),
-// computed in double from the file's (usually fp16) values and kept in fp32.
+// computed in double from the file's (usually fp16) values and kept in fp32. A Conv saved already
+// fused (conv.weight + conv.bias, no bn) is taken as it is.
 #pragma once
 #include <string>
 #include <string_view>
