@@ -1,5 +1,6 @@
 #include "models/yolo/checkpoint_info.h"
 
+#include <algorithm>
 #include <set>
 
 #include "util/error.h"
@@ -46,9 +47,17 @@ std::vector<std::string> read_names(const Value* v, const std::string& src) {
   }
   if (v->kind != Kind::Dict) return names;
   for (const auto& [k, n] : v->entries) {
-    check(k->kind == Kind::Int && k->integer >= 0 && k->integer < (int64_t(1) << 20), src,
-          ": a class index in the checkpoint's names is ", torch_pickle::describe(k));
-    const size_t i = static_cast<size_t>(k->integer);
+    // check_class_names turns keys into ints: {0: "face"} and {"0": "face"} both occur.
+    int64_t index = -1;
+    if (k->kind == Kind::Int) {
+      index = k->integer;
+    } else if (k->kind == Kind::String && !k->text.empty() && k->text.size() <= 7 &&
+               std::all_of(k->text.begin(), k->text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      index = std::stoll(k->text);
+    }
+    check(index >= 0 && index < (int64_t(1) << 20), src, ": a class index in the checkpoint's names is ",
+          torch_pickle::describe(k));
+    const size_t i = static_cast<size_t>(index);
     if (i >= names.size()) names.resize(i + 1);
     names[i] = text(n).value_or(torch_pickle::describe(n));
   }
