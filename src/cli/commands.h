@@ -17,6 +17,8 @@ void register_png_info_command(CLI::App& app);
 void register_convert_command(CLI::App& app);
 // `fluxgen tokenize`: a prompt's CLIP or T5 token ids.
 void register_tokenize_command(CLI::App& app);
+// `fluxgen detect IMAGE --model F`: YOLO boxes, printed and drawn.
+void register_detect_command(CLI::App& app);
 // `fluxgen eval <what>`: the numerical test entry points reading `in.*` and writing `out.*`.
 void register_eval_commands(CLI::App& eval);
 

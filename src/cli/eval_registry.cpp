@@ -9,11 +9,10 @@ std::vector<EvalRegistration> eval_registrations() {
       register_eval_vae,
       register_eval_randn,
       register_eval_taesd,
-  return {
       register_eval_esrgan,
       register_eval_clip,
       register_eval_t5,
-  };
+      register_eval_yolo,
   };
 }
 

@@ -17,5 +17,6 @@ void register_eval_taesd(CLI::App& eval);
 void register_eval_esrgan(CLI::App& eval);
 void register_eval_clip(CLI::App& eval);
 void register_eval_t5(CLI::App& eval);
+void register_eval_yolo(CLI::App& eval);
 
 }  // namespace fluxgen::cli
