@@ -11,6 +11,7 @@ using CommandRegistration = void (*)(CLI::App& app);
 std::vector<CommandRegistration> top_level_commands();
 
 void register_info_command(CLI::App& app);
+void register_generate_command(CLI::App& app);
 // `fluxgen png-info FILE`: the infotext stored in an image.
 void register_png_info_command(CLI::App& app);
 // `fluxgen convert IN.pt OUT.safetensors`: a torch checkpoint read as data, written as safetensors.

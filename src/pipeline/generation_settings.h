@@ -72,6 +72,10 @@ struct GenerationSettings {
   std::string model, vae, clip, t5;
   std::vector<std::string> additional_modules;
 
+  // init_image/mask are file paths (the CLI) rather than base64 (the HTTP API, which must never
+  // read server files on a client's behalf). Not settable through JSON.
+  bool images_are_paths = false;
+
   // Messages for the user about adjustments made (e.g. a size rounded to a multiple of 16).
   std::vector<std::string> notes;
 };

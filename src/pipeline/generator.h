@@ -1,0 +1,41 @@
+// One generation request from settings to finished images: models, LoRAs, prompts, noise,
+// sampling, decoding, then the optional passes (HiRes.fix, ADetailer) and the infotext. Each stage
+// is a function over plain values; the generator only sequences them.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "io/image/image.h"
+#include "pipeline/file_hashes.h"
+#include "pipeline/generation_settings.h"
+#include "pipeline/model_manager.h"
+#include "pipeline/progress.h"
+
+namespace fluxgen {
+
+struct GeneratedImage {
+  Image image;
+  int64_t seed = 0;
+  std::string infotext;
+};
+
+struct GenerationResult {
+  std::vector<GeneratedImage> images;
+  std::vector<std::string> notes;  // warnings and adjustments, for the log / API info
+  bool interrupted = false;
+  GenerationSettings settings;     // as run (seed resolved)
+};
+
+class Generator {
+ public:
+  Generator(ModelManager& models, HashCache& hashes, ProgressTracker& progress)
+      : models_(models), hashes_(hashes), progress_(progress) {}
+  GenerationResult run(GenerationSettings settings);
+
+ private:
+  ModelManager& models_;
+  HashCache& hashes_;
+  ProgressTracker& progress_;
+};
+
+}  // namespace fluxgen

@@ -1,0 +1,74 @@
+// Keeps the models of the last job loaded and swaps only what the next job asks to change: another
+// transformer file or storage dtype reloads the transformer, other text encoders or VAE reload
+// those, other LoRAs or multipliers re-apply LoRAs (online: instantly; merged: re-merged from the
+// mapped originals) — the base model is never reloaded for a LoRA change.
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lora/lora_patcher.h"
+#include "lora/lora_reader.h"
+#include "models/flux/flux_model.h"
+#include "models/vae/autoencoder.h"
+#include "nn/storage_option.h"
+#include "pipeline/model_discovery.h"
+#include "pipeline/text_conditioning.h"
+
+namespace fluxgen {
+
+struct ActiveLoraRequest {
+  std::string path;  // resolved file
+  float weight = 1.0f;               // transformer multiplier
+  float text_encoder_weight = 1.0f;  // CLIP/T5 multiplier
+};
+
+class ModelManager {
+ public:
+  struct Options {
+    std::string models_dir;
+    // Keep CLIP and T5 between jobs (the server); the CLI frees them after encoding.
+    bool keep_text_encoders = true;
+  };
+  explicit ModelManager(Options options) : options_(std::move(options)) {}
+
+  // Loads what `files` and `storage` name, reusing what is already loaded.
+  void load(const ModelFiles& files, const StorageOption& storage);
+  // Makes exactly these LoRAs active. Returns warnings about the files.
+  std::vector<std::string> apply_loras(const std::vector<ActiveLoraRequest>& loras, LoraMode mode);
+
+  flux::FluxModel& flux();
+  vae::AutoEncoder& vae();
+  // Loads the text encoders again if they were released.
+  TextEncoders& text();
+  void release_text_encoders();
+  bool keep_text_encoders() const { return options_.keep_text_encoders; }
+
+  const ModelFiles& files() const { return files_; }
+  const StorageOption& storage() const { return storage_; }
+  const Options& options() const { return options_; }
+  // Resolves a LoRA name or path: a file, or a file stem in the LoRA folders.
+  std::string resolve_lora(const std::string& name_or_path) const;
+
+ private:
+  void load_text_encoders();
+  void reapply_text_encoder_loras();
+
+  Options options_;
+  ModelFiles files_;
+  StorageOption storage_;
+  std::unique_ptr<flux::FluxModel> flux_;
+  std::string flux_key_;
+  std::unique_ptr<vae::AutoEncoder> vae_;
+  std::unique_ptr<TextEncoders> text_;
+  std::string text_key_;
+
+  std::map<std::string, std::unique_ptr<lora::LoraSet>> lora_files_;  // by path
+  std::unique_ptr<lora::LoraPatcher> flux_patcher_;
+  std::vector<ActiveLoraRequest> active_loras_;
+  LoraMode active_mode_ = LoraMode::Merged;
+};
+
+}  // namespace fluxgen
