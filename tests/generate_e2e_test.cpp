@@ -255,3 +255,27 @@ TEST(GenerateCli, WritesPngsAndInfotextAndFailsCleanly) {
 
 }  // namespace
 }  // namespace fluxgen
+
+namespace fluxgen {
+namespace {
+
+TEST(GenerateCli, PreviewAndPresets) {
+  FLUXGEN_REQUIRE_CLI();
+  const std::string dir = test::temp_dir();
+  auto r = test::run_fluxgen({"generate", "--models-dir", tiny_models_dir(), "--prompt", "x", "--width", "32", "--height",
+                              "32", "--steps", "4", "--seed", "3", "--preview", dir + "/preview.png", "--preview-every",
+                              "2", "--output", dir + "/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_image(dir + "/preview.png").width, 16);  // the cheap map: one pixel per latent pixel
+  r = test::run_fluxgen({"presets"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("quality"), std::string::npos);
+  EXPECT_NE(r.out.find("plastic skin"), std::string::npos);
+  r = test::run_fluxgen({"generate", "--models-dir", tiny_models_dir(), "--prompt", "x", "--preview", dir + "/p.png",
+                         "--preview-type", "Approx Fancy", "--output", dir + "/out"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown preview type"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace fluxgen

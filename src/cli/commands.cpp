@@ -10,6 +10,7 @@ std::vector<CommandRegistration> top_level_commands() {
       register_png_info_command,
       register_convert_command,
       register_tokenize_command,
+      register_presets_command,
       register_detect_command,
   };
 }
