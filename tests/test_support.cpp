@@ -75,6 +75,15 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 std::string temp_dir() {
   std::random_device rd;
   const auto base = std::filesystem::temp_directory_path();
