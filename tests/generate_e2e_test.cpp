@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "io/image/image_io.h"
 #include "io/safetensors.h"
@@ -275,6 +276,66 @@ TEST(GenerateCli, PreviewAndPresets) {
                          "--preview-type", "Approx Fancy", "--output", dir + "/out"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("unknown preview type"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace fluxgen
+
+namespace fluxgen {
+namespace {
+
+// A kohya LoRA for the tiny models: the transformer's first qkv and the tiny CLIP's first q_proj.
+std::string tiny_lora(const std::string& dir) {
+  std::mt19937 rng(4);
+  std::normal_distribution<float> d(0.0f, 0.5f);
+  auto randn = [&](Shape s) {
+    Tensor t = Tensor::empty(s);
+    for (int64_t i = 0; i < t.numel(); ++i) t.f32()[i] = d(rng);
+    return t;
+  };
+  const std::string path = dir + "/me.safetensors";
+  write_safetensors(path, {{"lora_unet_double_blocks_0_img_attn_qkv.lora_down.weight", randn({4, 64})},
+                           {"lora_unet_double_blocks_0_img_attn_qkv.lora_up.weight", randn({192, 4})},
+                           {"lora_unet_double_blocks_0_img_attn_qkv.alpha", Tensor::full({}, 4.0f)},
+                           {"lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight", randn({4, 32})},
+                           {"lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight", randn({32, 4})}});
+  return path;
+}
+
+TEST(GenerateE2E, PromptLoraTagsApplyAndAreHashed) {
+  const std::string models = test::temp_dir();
+  for (const auto& e : fs::directory_iterator(tiny_models_dir())) fs::create_directory_symlink(e.path(), fs::path(models) / e.path().filename());
+  fs::create_directories(fs::path(models) / "Lora");
+  tiny_lora((fs::path(models) / "Lora").string());
+  ModelManager mm({models, true});
+  HashCache hashes(test::temp_dir() + "/h.json");
+  ProgressTracker progress;
+  Generator gen(mm, hashes, progress);
+  auto run = [&](const std::string& prompt, const std::string& storage) {
+    GenerationSettings s = resolve_settings(json::parse(R"({"width": 32, "height": 32, "steps": 2, "seed": 8})"));
+    s.prompt = prompt;
+    s.storage = storage;
+    return gen.run(s);
+  };
+  const auto plain = run("a face", "Automatic");
+  const auto with = run("a face <lora:me:0.8>", "Automatic");
+  EXPECT_FALSE(same_pixels(plain.images[0].image, with.images[0].image));
+  const Infotext info = parse_infotext(with.images[0].infotext);
+  ASSERT_TRUE(info.get("Lora hashes"));
+  EXPECT_EQ(info.get("Lora hashes")->substr(0, 4), "me: ");
+  EXPECT_EQ(info.get("Lora hashes")->size(), 4u + 12u);
+  EXPECT_EQ(info.prompt, "a face <lora:me:0.8>");
+  // Switching back needs no reload and gives the plain image again; merged and online agree at bf16-exact storage.
+  EXPECT_TRUE(same_pixels(run("a face", "Automatic").images[0].image, plain.images[0].image));
+  const auto online = run("a face <lora:me:0.8>", "Automatic (fp16 LoRA)");
+  EXPECT_LE(max_pixel_diff(online.images[0].image, with.images[0].image), 2);
+  // A tag naming no file is a field error naming the LoRA.
+  try {
+    run("a face <lora:nobody:1>", "Automatic");
+    FAIL() << "expected an error";
+  } catch (const FieldError& e) {
+    EXPECT_NE(e.reason().find("nobody"), std::string::npos);
+  }
 }
 
 }  // namespace
