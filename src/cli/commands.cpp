@@ -12,6 +12,7 @@ std::vector<CommandRegistration> top_level_commands() {
       register_tokenize_command,
       register_presets_command,
       register_detect_command,
+      register_serve_command,
   };
 }
 

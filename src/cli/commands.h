@@ -23,6 +23,8 @@ void register_convert_command(CLI::App& app);
 void register_tokenize_command(CLI::App& app);
 // `fluxgen detect IMAGE --model F`: YOLO boxes, printed and drawn.
 void register_detect_command(CLI::App& app);
+// `fluxgen serve`: the A1111/Forge-compatible HTTP API (src/server).
+void register_serve_command(CLI::App& app);
 // `fluxgen eval <what>`: the numerical test entry points reading `in.*` and writing `out.*`.
 void register_eval_commands(CLI::App& eval);
 

@@ -62,6 +62,24 @@ std::string HashCache::sha256(const std::string& path) {
   return sha256_locked(path);
 }
 
+std::optional<std::string> HashCache::cache_key(const std::string& path) const {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  std::error_code ec;
+  return fs::absolute(path, ec).string() + "|" + std::to_string(st.st_size) + "|" +
+         std::to_string(static_cast<long long>(st.st_mtime));
+}
+
+std::optional<std::string> HashCache::cached_sha256(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) load();
+  const std::optional<std::string> key = cache_key(path);
+  if (!key) return std::nullopt;
+  const auto it = entries_.find(*key);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::string HashCache::sha256_locked(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
@@ -73,13 +91,13 @@ std::string HashCache::sha256_locked(const std::string& path) {
     for (const auto& s : shards) all += sha256_locked(s);
     return sha256_hex(all.data(), all.size());
   }
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) fail(path, ": cannot read to hash it");
-  const std::string key = fs::absolute(path, ec).string() + "|" + std::to_string(st.st_size) + "|" +
-                          std::to_string(static_cast<long long>(st.st_mtime));
+  const std::optional<std::string> key_or = cache_key(path);
+  if (!key_or) fail(path, ": cannot read to hash it");
+  const std::string& key = *key_or;
   auto it = entries_.find(key);
   if (it != entries_.end()) return it->second;
-  if (st.st_size > (int64_t(1) << 30))
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && st.st_size > (int64_t(1) << 30))
     std::fprintf(stderr, "hashing %s for the infotext (once; cached in %s)...\n", path.c_str(), file_.c_str());
   const std::string digest = sha256_file(path);
   entries_[key] = digest;

@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace fluxgen {
@@ -16,6 +17,9 @@ class HashCache {
   // The sha256 of a file (or, for a folder of shards, of its sorted .safetensors files' digests).
   std::string sha256(const std::string& path);
   std::string short_hash(const std::string& path, size_t digits) { return sha256(path).substr(0, digits); }
+  // The digest when it is already known (cached for the file's current size and time), without
+  // reading the file: listings show hashes as A1111 does, only once a file has been hashed.
+  std::optional<std::string> cached_sha256(const std::string& path);
 
  private:
   std::mutex mu_;
@@ -23,6 +27,7 @@ class HashCache {
   std::map<std::string, std::string> entries_;  // "path|size|mtime" -> digest
   bool loaded_ = false;
   std::string sha256_locked(const std::string& path);
+  std::optional<std::string> cache_key(const std::string& path) const;
   void load();
   void save();
 };

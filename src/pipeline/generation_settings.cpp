@@ -97,8 +97,9 @@ void apply_settings_patch(GenerationSettings& s, const json::Value& p) {
   get_string(p, "negative_prompt", s.negative_prompt);
   get_int(p, "seed", s.seed, -1, (int64_t(1) << 53));
   get_int(p, "steps", s.steps, 1, 150);
-  get_string(p, "sampler_name", s.sampler);
-  if (s.sampler.empty()) get_string(p, "sampler_index", s.sampler);
+  // A1111 takes sampler_name, else the older sampler_index (still sent by some clients).
+  if (present(p, "sampler_name")) get_string(p, "sampler_name", s.sampler);
+  else get_string(p, "sampler_index", s.sampler);
   get_string(p, "scheduler", s.scheduler);
   get_number(p, "cfg_scale", s.cfg_scale, 0.0, 30.0);
   get_number(p, "distilled_cfg_scale", s.distilled_cfg_scale, 0.0, 30.0);
@@ -174,8 +175,9 @@ void validate_settings(GenerationSettings& s) {
   if (!s.mask.empty() && s.init_image.empty()) throw FieldError("mask", "a mask needs an init image");
 }
 
-GenerationSettings resolve_settings(const json::Value& patch) {
-  GenerationSettings s;
+namespace {
+// The preset named in the patch, then the patch, over what `s` holds.
+void resolve_into(GenerationSettings& s, const json::Value& patch) {
   if (const json::Value* preset = present(patch, "preset")) {
     if (!preset->is_string()) throw FieldError("preset", "must be a string");
     try {
@@ -186,6 +188,18 @@ GenerationSettings resolve_settings(const json::Value& patch) {
   }
   apply_settings_patch(s, patch);
   validate_settings(s);
+}
+}  // namespace
+
+GenerationSettings resolve_settings(const json::Value& patch) {
+  GenerationSettings s;
+  resolve_into(s, patch);
+  return s;
+}
+
+GenerationSettings resolve_settings(const json::Value& patch, const GenerationSettings& base) {
+  GenerationSettings s = base;
+  resolve_into(s, patch);
   return s;
 }
 

@@ -86,6 +86,9 @@ void apply_settings_patch(GenerationSettings& s, const json::Value& patch);
 
 // defaults -> preset named in the patch (or `preset`) -> the patch itself.
 GenerationSettings resolve_settings(const json::Value& patch);
+// The same from `base` instead of the defaults (the server's /options, which a request's preset
+// and fields override).
+GenerationSettings resolve_settings(const json::Value& patch, const GenerationSettings& base);
 
 // Checks the ranges and relationships that single fields cannot (called by resolve_settings).
 void validate_settings(GenerationSettings& s);

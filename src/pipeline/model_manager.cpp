@@ -63,7 +63,7 @@ void ModelManager::release_text_encoders() { text_.reset(); }
 
 std::string ModelManager::resolve_lora(const std::string& name) const {
   std::error_code ec;
-  if (fs::is_regular_file(name, ec)) return name;
+  if (!options_.loras_by_name_only && fs::is_regular_file(name, ec)) return name;
   const auto found = find_model_file(model_folders(options_.models_dir, ModelFolder::Loras), name);
   if (found) return *found;
   if (options_.models_dir.empty()) fail("LoRA \"", name, "\" not found: no such file (and no --models-dir to look in)");

@@ -33,6 +33,9 @@ class ModelManager {
     std::string models_dir;
     // Keep CLIP and T5 between jobs (the server); the CLI frees them after encoding.
     bool keep_text_encoders = true;
+    // LoRAs only by name from the LoRA folders, never as a path (the server: a client must not
+    // make it open files of its choosing).
+    bool loras_by_name_only = false;
   };
   explicit ModelManager(Options options) : options_(std::move(options)) {}
 
@@ -51,7 +54,8 @@ class ModelManager {
   const ModelFiles& files() const { return files_; }
   const StorageOption& storage() const { return storage_; }
   const Options& options() const { return options_; }
-  // Resolves a LoRA name or path: a file, or a file stem in the LoRA folders.
+  // Resolves a LoRA name or path: a file (unless loras_by_name_only), or a file stem in the LoRA
+  // folders.
   std::string resolve_lora(const std::string& name_or_path) const;
   // An ADetailer detector ("face_yolov8s.pt") in the detector folders, or a path.
   std::string resolve_detector(const std::string& name_or_path) const;

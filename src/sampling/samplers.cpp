@@ -242,6 +242,13 @@ std::vector<std::string> sampler_names() {
   return out;
 }
 
+std::vector<std::string> sampler_aliases(Sampler s) {
+  std::vector<std::string> out;
+  for (const auto& e : kAliases)
+    if (e.sampler == s) out.emplace_back(e.name);
+  return out;
+}
+
 bool is_ancestral(Sampler s) { return s == Sampler::EulerAncestralRF || s == Sampler::DpmPp2SAncestralRF; }
 
 SamplerResult run_sampler(Sampler s, const SamplerInputs& in) {

@@ -51,6 +51,7 @@ enum class Sampler { Euler, EulerAncestralRF, DpmPp2SAncestralRF, DpmPp2M };
 Sampler parse_sampler(std::string_view name);  // unknown: an error listing the valid names
 std::string sampler_name(Sampler s);           // canonical spelling, e.g. "Euler a"
 std::vector<std::string> sampler_names();      // every accepted Forge spelling
+std::vector<std::string> sampler_aliases(Sampler s);  // k-diffusion's short names for it (k_euler ...)
 bool is_ancestral(Sampler s);                  // draws noise each step
 
 struct SamplerInputs {

@@ -1,0 +1,55 @@
+// `fluxgen serve`: the command line of the A1111/Forge-compatible HTTP server (src/server, built
+// only with cpp-httplib; without it the command is still listed and says why it cannot serve).
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "util/error.h"
+#ifdef FLUXGEN_WITH_HTTPLIB
+#include "server/http_server.h"
+#endif
+
+namespace fluxgen::cli {
+
+void register_serve_command(CLI::App& app) {
+  struct Flags {
+    bool listen = false;
+    int port = 7860;
+    std::string api_auth;
+    std::string models_dir = "models";
+    size_t queue_size = 16;
+    size_t max_body_mb = 64;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the A1111/Forge HTTP API (/sdapi/v1/txt2img, img2img, options, "
+                                              "progress ...) for existing clients");
+  cmd->add_flag("--listen", f->listen, "Listen on all network interfaces (default: 127.0.0.1 only)");
+  cmd->add_option("--port", f->port, "TCP port (default 7860; 0 = any free port, printed at start)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--api-auth", f->api_auth, "HTTP basic auth USER:PASSWORD[,USER2:PASSWORD2] (A1111's --api-auth)");
+  cmd->add_option("--models-dir", f->models_dir, "Forge's or ComfyUI's models folder (default ./models)");
+  cmd->add_option("--queue-size", f->queue_size, "Requests that may wait behind the running job; more get 429 "
+                                                  "(default 16)")
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--max-body-mb", f->max_body_mb, "Largest request body in MiB; larger get 413 (default 64)")
+      ->check(CLI::Range(1, 4096));
+  cmd->callback([f] {
+#ifndef FLUXGEN_WITH_HTTPLIB
+    fail("this fluxgen was built without the HTTP server (cpp-httplib was not found): install libcpp-httplib-dev "
+         "and rebuild to use `fluxgen serve`");
+#else
+    std::error_code ec;
+    check(std::filesystem::is_directory(f->models_dir, ec), "--models-dir ", f->models_dir,
+          ": no such folder (give Forge's or ComfyUI's models folder)");
+    server::ServerConfig config;
+    config.host = f->listen ? "0.0.0.0" : "127.0.0.1";
+    config.port = f->port;
+    if (!f->api_auth.empty()) config.credentials = server::parse_api_auth(f->api_auth);
+    config.models_dir = std::filesystem::absolute(f->models_dir, ec).string();
+    config.queue_size = f->queue_size;
+    config.max_body_bytes = f->max_body_mb << 20;
+    server::run_server(config);
+#endif
+  });
+}
+
+}  // namespace fluxgen::cli

@@ -1,0 +1,182 @@
+#include "server/generation_service.h"
+
+#include <ctime>
+#include <future>
+#include <memory>
+
+#include "pipeline/generator.h"
+#include "pipeline/model_discovery.h"
+#include "server/api_error.h"
+#include "util/error.h"
+
+namespace fluxgen::server {
+
+namespace {
+
+// A1111's job_timestamp: local time as "%Y%m%d%H%M%S".
+std::string job_timestamp_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S", &tm);
+  return buf;
+}
+
+// A1111's show_progress_every_n_steps as ProgressTracker's preview_every: 0 = none, -1 = only the
+// last step of each pass (which the tracker always keeps).
+int preview_interval(const OptionValues& o) {
+  if (!o.live_previews || o.preview_every == 0) return 0;
+  return o.preview_every < 0 ? (1 << 30) : o.preview_every;
+}
+
+}  // namespace
+
+GenerationService::GenerationService(const ServerConfig& config, ModelCatalog& catalog, ApiOptions& options)
+    : catalog_(catalog),
+      options_(options),
+      models_(ModelManager::Options{config.models_dir, /*keep_text_encoders=*/true, /*loras_by_name_only=*/true}),
+      preview_(config.models_dir),
+      queue_(config.queue_size) {
+  progress_.on_update = [this](const ProgressSnapshot& s) { preview_.update(s, models_); };
+}
+
+GenerationService::~GenerationService() { shutdown(); }
+
+void GenerationService::shutdown() {
+  stopping_ = true;
+  progress_.interrupt();
+  queue_.stop();
+}
+
+json::Value GenerationService::generate(const json::Value& body, GenerationMode mode) {
+  if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
+  GenerationSettings settings = settings_from_request(body, mode, options_.values(), catalog_);
+
+  auto task = std::make_shared<std::packaged_task<JobReport()>>(
+      [this, s = std::move(settings)]() mutable { return run_job(std::move(s)); });
+  std::future<JobReport> done = task->get_future();
+  if (!queue_.try_push([task] { (*task)(); })) {
+    if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
+    throw ApiError(429, "QueueFull",
+                   "the queue is full: " + std::to_string(queue_.capacity()) +
+                       " requests are waiting behind the running one (--queue-size); retry later");
+  }
+  JobReport report;
+  try {
+    report = done.get();
+  } catch (const ApiError&) {
+    throw;
+  } catch (const FieldError& e) {
+    throw validation_error(e.field(), e.reason());
+  } catch (const std::future_error&) {
+    throw ApiError(503, "ServiceUnavailable", "the server shut down before the job ran");
+  } catch (const std::bad_alloc&) {
+    throw ApiError(500, "OutOfMemory",
+                   "out of memory while generating; the server keeps serving (a smaller size or batch, or a "
+                   "low-bit forge_unet_storage_dtype, needs less)");
+  } catch (const std::exception& e) {
+    throw ApiError(500, "GenerationError", e.what());
+  }
+  return generation_response(body, mode, report);
+}
+
+JobReport GenerationService::run_job(GenerationSettings settings) {
+  const OptionValues o = options_.values();
+  skipped_ = false;
+  preview_.reset(o.preview_type);
+  progress_.preview_every = preview_interval(o);
+  JobReport report;
+  report.job_timestamp = job_timestamp_now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_timestamp_ = report.job_timestamp;
+  }
+  Generator generator(models_, hashes_, progress_);
+  try {
+    report.result = generator.run(std::move(settings));
+  } catch (...) {
+    progress_.end();  // /progress must not report a failed job as running
+    throw;
+  }
+  const ModelFiles& files = models_.files();
+  report.model_name = files.model_name;
+  report.model_hash = hashes_.short_hash(files.transformer, 10);
+  std::lock_guard<std::mutex> lock(mu_);
+  loaded_checkpoint_ = files.transformer;
+  return report;
+}
+
+json::Value GenerationService::progress(bool skip_current_image) {
+  const ProgressSnapshot s = progress_.snapshot();
+  json::Value state = json::Value::object();
+  state["skipped"] = s.active && skipped_.load();
+  state["interrupted"] = progress_.interrupted();
+  state["stopping_generation"] = false;
+  state["job"] = s.active ? s.job : std::string();
+  state["job_count"] = s.active ? s.job_count : 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state["job_timestamp"] = job_timestamp_;
+  }
+  state["job_no"] = s.active ? s.job_no : 0;
+  state["sampling_step"] = s.active ? s.sampling_step : 0;
+  state["sampling_steps"] = s.active ? s.sampling_steps : 0;
+
+  json::Value image = nullptr;
+  if (s.active && !skip_current_image) {
+    preview_.request();
+    std::string png = preview_.current_png();
+    if (!png.empty()) image = std::move(png);
+  }
+  json::Value out = json::Value::object();
+  // As A1111: an idle server reports 0 and no image.
+  out["progress"] = s.active ? s.progress : 0.0;
+  out["eta_relative"] = s.active ? s.eta_relative : 0.0;
+  out["state"] = state;
+  out["current_image"] = image;
+  out["textinfo"] = nullptr;
+  out["current_task"] = nullptr;
+  return out;
+}
+
+void GenerationService::interrupt() { progress_.interrupt(); }
+
+json::Value GenerationService::queue_status() const {
+  json::Value q = json::Value::object();
+  q["running"] = queue_.running();
+  q["waiting"] = queue_.waiting();
+  q["capacity"] = queue_.capacity();
+  return q;
+}
+
+void GenerationService::skip() {
+  skipped_ = true;
+  progress_.skip();
+}
+
+std::string GenerationService::title_of(const CatalogEntry& entry) {
+  const auto sha = hashes_.cached_sha256(entry.path);
+  return sha ? entry.filename + " [" + sha->substr(0, 10) + "]" : entry.filename;
+}
+
+std::string GenerationService::checkpoint_title() {
+  std::string path = options_.values().checkpoint_path;
+  if (path.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    path = loaded_checkpoint_;
+  }
+  if (path.empty()) {
+    // Before the first job: the file discovery would choose (nothing when it cannot choose).
+    try {
+      path = discover_models(ModelRequest{"", "", "", "", catalog_.models_dir()}).transformer;
+    } catch (const Error&) {
+      return "";
+    }
+  }
+  for (const CatalogEntry& e : catalog_.list(ModelFolder::Checkpoints))
+    if (e.path == path) return title_of(e);
+  return path;
+}
+
+}  // namespace fluxgen::server

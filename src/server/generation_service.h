@@ -1,0 +1,64 @@
+// Runs the generation requests of the API: validates each request on the caller's (HTTP) thread,
+// queues it for the single worker, waits for the outcome and shapes the answer. Owns what jobs
+// share: the models kept loaded between jobs (reloaded only when a job names other files or another
+// storage dtype), the file-hash cache, the progress of the running job and its live preview.
+#pragma once
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include "io/json.h"
+#include "pipeline/file_hashes.h"
+#include "pipeline/model_manager.h"
+#include "pipeline/progress.h"
+#include "server/api_options.h"
+#include "server/generation_response.h"
+#include "server/job_queue.h"
+#include "server/live_preview.h"
+#include "server/model_catalog.h"
+#include "server/request_validation.h"
+#include "server/server_config.h"
+
+namespace fluxgen::server {
+
+class GenerationService {
+ public:
+  GenerationService(const ServerConfig& config, ModelCatalog& catalog, ApiOptions& options);
+  ~GenerationService();
+
+  // POST /sdapi/v1/txt2img and img2img. Throws ApiError: 422 / 404 for the request, 429 when the
+  // queue is full, 500 when the job fails, 503 while shutting down.
+  json::Value generate(const json::Value& body, GenerationMode mode);
+  // GET /sdapi/v1/progress.
+  json::Value progress(bool skip_current_image);
+  void interrupt();
+  void skip();
+  // GET /fluxgen/v1/queue: {"running": bool, "waiting": n, "capacity": --queue-size}.
+  json::Value queue_status() const;
+  // Interrupts the running job, refuses the waiting ones and stops the worker.
+  void shutdown();
+
+  // The A1111 title ("name.safetensors [hash]", or the file name while it is unhashed) of the
+  // checkpoint jobs use when a request names none.
+  std::string checkpoint_title();
+  std::string title_of(const CatalogEntry& entry);
+  HashCache& hashes() { return hashes_; }
+
+ private:
+  JobReport run_job(GenerationSettings settings);  // on the worker thread
+
+  ModelCatalog& catalog_;
+  ApiOptions& options_;
+  ModelManager models_;
+  HashCache hashes_;
+  ProgressTracker progress_;
+  LivePreview preview_;
+  std::atomic<bool> skipped_{false};
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::string job_timestamp_;
+  std::string loaded_checkpoint_;  // the transformer file of the last job
+  JobQueue queue_;  // last: destroyed (worker joined) before what jobs use
+};
+
+}  // namespace fluxgen::server

@@ -1,0 +1,31 @@
+// The API's routes, one file per area. Each add_* registers its paths on the server.
+#pragma once
+#include <httplib.h>
+
+#include "server/api_options.h"
+#include "server/generation_service.h"
+#include "server/model_catalog.h"
+#include "server/server_config.h"
+
+namespace fluxgen::server {
+
+struct ServerContext {
+  const ServerConfig& config;
+  ModelCatalog& catalog;
+  ApiOptions& options;
+  GenerationService& generation;
+};
+
+// POST /sdapi/v1/txt2img, /sdapi/v1/img2img.
+void add_generation_routes(httplib::Server& http, ServerContext& ctx);
+// GET/POST /sdapi/v1/options.
+void add_option_routes(httplib::Server& http, ServerContext& ctx);
+// GET sd-models, sd-modules, sd-vae, samplers, schedulers, upscalers, latent-upscale-modes, loras;
+// POST refresh-checkpoints, refresh-vae, refresh-loras.
+void add_catalog_routes(httplib::Server& http, ServerContext& ctx);
+// GET /sdapi/v1/progress, POST interrupt, skip.
+void add_progress_routes(httplib::Server& http, ServerContext& ctx);
+// GET /fluxgen/v1/presets, /fluxgen/v1/queue.
+void add_fluxgen_routes(httplib::Server& http, ServerContext& ctx);
+
+}  // namespace fluxgen::server
