@@ -228,6 +228,10 @@ TEST_F(ServerApi, PresetsAreListedAndApplied) {
   const std::string body = list.body;
   for (const char* name : {"fast", "quality", "max", "portrait", "lighting", "skin", "composition", "negative"})
     EXPECT_NE(body.find(std::string("\"") + name + "\""), std::string::npos) << name;
+  // The same data as `fluxgen presets --json`.
+  const auto cli = run_fluxgen({"presets", "--json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(json::parse(cli.out).dump(), list.json.dump());
 
   // "fast": its sampler and storage, with the request's explicit fields winning.
   json::Value r = small_request(3);
