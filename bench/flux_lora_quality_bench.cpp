@@ -18,6 +18,7 @@
 #include "io/safetensors.h"
 #include "lora/lora_patcher.h"
 #include "lora/lora_reader.h"
+#include "models/flux/flux_io_inputs.h"
 #include "models/flux/flux_model.h"
 #include "models/flux/flux_parameters.h"
 #include "models/flux/latent_packing.h"
@@ -52,13 +53,7 @@ Case fixture_case() {
   const auto io = SafetensorsFile::open(dir + "/flux_io.safetensors");
   Case c{"fixture (kohya, x0.8)", open_tensor_store(dir + "/flux_bfl.safetensors"),
          open_tensor_store(dir + "/flux_lora_kohya.safetensors"), 0.8f, {}};
-  c.inputs.img = to_f32(io->get("in.img"));
-  c.inputs.img_ids = to_f32(io->get("in.img_ids"));
-  c.inputs.txt = to_f32(io->get("in.txt"));
-  c.inputs.txt_ids = to_f32(io->get("in.txt_ids"));
-  c.inputs.y = to_f32(io->get("in.y"));
-  c.inputs.timesteps = to_vector(io->get("in.timesteps"));
-  c.inputs.guidance = to_vector(io->get("in.guidance"));
+  c.inputs = flux::read_flux_inputs(*io);
   return c;
 }
 

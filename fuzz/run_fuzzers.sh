@@ -20,17 +20,21 @@ if [[ -z "$cxx" ]]; then
   exit 1
 fi
 
-# The library sources the targets reach: the safetensors header parser and what it uses.
-sources=(src/io/safetensors.cpp src/io/json.cpp src/io/mapped_file.cpp src/tensor/tensor.cpp src/tensor/dtype.cpp
-         src/util/strings.cpp)
+# The library sources the targets reach: the safetensors header parser, the JSON parser, the
+# data-only torch checkpoint reader and what they use.
+sources=(src/io/safetensors.cpp src/io/json.cpp src/io/mapped_file.cpp src/io/tensor_store.cpp
+         src/io/bnb_prequantized_store.cpp src/io/torch_pickle/*.cpp src/tensor/*.cpp src/util/*.cpp)
 common=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-        -I"$root/src")
+        -I"$root/src" -DFLUXGEN_DATA_DIR=\"\" -DFLUXGEN_VERSION=\"fuzz\")
+libs=()
+if [[ -f /usr/include/zlib.h ]]; then common+=(-DFLUXGEN_WITH_ZLIB=1); libs+=(-lz); fi
 
 mkdir -p "$out/obj" "$out/artifacts"
 objects=()
+cd "$root"
 for src in "${sources[@]}"; do
-  obj="$out/obj/$(basename "${src%.cpp}").o"
-  if [[ ! -f "$obj" || "$root/$src" -nt "$obj" || "$root/${src%.cpp}.h" -nt "$obj" ]]; then
+  obj="$out/obj/$(echo "${src%.cpp}" | tr / _).o"
+  if [[ ! -f "$obj" || "$root/$src" -nt "$obj" || "$root/${src%.cpp}.h" -nt "$obj" || "$0" -nt "$obj" ]]; then
     "$cxx" "${common[@]}" -fsanitize=fuzzer-no-link -c "$root/$src" -o "$obj"
   fi
   objects+=("$obj")
@@ -59,11 +63,28 @@ seed_json() {
   done
 }
 
+# Seeds for the torch reader: whole files (mode byte 0), their object pickles alone (mode byte 1)
+# and the legacy fixture's object pickle, which starts after its first three pickles (mode byte 2).
+seed_torch_pickle() {
+  local dir=$1 f name pkl fix="$root/tests/fixtures"
+  for f in "$fix"/pickles/*.pt "$fix"/pickles/*.pth "$fix"/esrgan_old.pth "$fix"/esrgan_basicsr.pth; do
+    [[ -f "$f" ]] || continue
+    name=$(basename "$f")
+    { printf '\x00'; cat "$f"; } >"$dir/file-$name"
+    if pkl=$(unzip -Z1 "$f" 2>/dev/null | grep '/data.pkl$'); then
+      { printf '\x01'; unzip -p "$f" "$pkl"; } >"$dir/pickle-$name"
+    fi
+  done
+  if [[ -f "$fix/pickles/legacy.pt" ]]; then
+    { printf '\x02'; tail -c +138 "$fix/pickles/legacy.pt"; } >"$dir/legacy-body"
+  fi
+}
+
 status=0
 for target in "$root"/fuzz/*_fuzz.cpp; do
   name=$(basename "${target%_fuzz.cpp}")
   bin="$out/${name}_fuzz"
-  "$cxx" "${common[@]}" -fsanitize=fuzzer "$target" "${objects[@]}" -o "$bin"
+  "$cxx" "${common[@]}" -fsanitize=fuzzer "$target" "${objects[@]}" "${libs[@]}" -o "$bin"
   seeds="$out/seeds/$name"
   corpus="$root/fuzz/corpus-run/$name"  # grows across runs; ignored by git
   rm -rf "$seeds"
@@ -71,7 +92,9 @@ for target in "$root"/fuzz/*_fuzz.cpp; do
   if declare -F "seed_$name" >/dev/null; then "seed_$name" "$seeds"; fi
   echo "== $name: $(ls "$seeds" | wc -l) seeds, $seconds s"
   log="$out/$name.log"
-  if ! "$bin" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+  extra=()
+  if [[ -f "$root/fuzz/$name.dict" ]]; then extra+=(-dict="$root/fuzz/$name.dict" -max_len=65536); fi
+  if ! "$bin" "${extra[@]}" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="$out/artifacts/$name-" "$corpus" "$seeds" >"$log" 2>&1; then
     status=1
     echo "!! $name FAILED; see $log and $out/artifacts/" >&2

@@ -3,7 +3,7 @@
 // data/0 .. data/15 exist (so mutations reach the pickle machine instead of failing the zip CRC),
 // 2 the object pickle of a legacy stream (after a valid magic number, protocol and sys_info).
 // Any fluxgen::Error is a clean refusal; every other exception, crash or sanitizer report is a bug.
-// Build and run: fuzz/run_pickle_fuzz.sh SECONDS
+// Build and run: fuzz/run_fuzzers.sh SECONDS
 #include <cstdint>
 #include <cstring>
 #include <string>

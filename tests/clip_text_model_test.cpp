@@ -15,6 +15,8 @@
 namespace fluxgen::clip {
 namespace {
 
+using test::error_of;
+
 struct Reference {
   std::shared_ptr<const SafetensorsFile> io = SafetensorsFile::open(test::fixture("clip_io.safetensors"));
   Tensor ids = io->get("in.input_ids");
@@ -33,14 +35,6 @@ void expect_parity(ClipTextModel& model, const Reference& ref, double tol = 1e-4
   std::printf("CLIP parity: last_hidden_state %.2e, penultimate %.2e, pooled %.2e\n", last, pen, pooled);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(ClipTextModel, MatchesTransformers) {
   const Reference ref;

@@ -20,6 +20,8 @@
 namespace fluxgen {
 namespace {
 
+using test::error_of;
+
 using Ref = std::vector<double>;
 
 Tensor randn(Shape shape, uint32_t seed, float scale = 1.0f) {
@@ -52,14 +54,6 @@ void expect_close(const Tensor& got, const Shape& shape, const Ref& ref, double 
   EXPECT_LT(rel, tol) << what << " (max abs error " << max_err << ")";
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // --------------------------------------------------------------------------------------------
 // linear

@@ -18,17 +18,11 @@
 namespace fluxgen {
 namespace {
 
+using test::error_of;
+
 using test::fixture;
 using test::rel_l2;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // The original-naming fixture's tensors renamed by `rename` (old name -> new name or "" to drop).
 std::shared_ptr<MemoryStore> renamed(const std::function<std::string(const std::string&)>& rename,

@@ -6,6 +6,7 @@
 #include "io/bnb_prequantized_store.h"
 #include "io/json.h"
 #include "io/safetensors.h"
+#include "models/flux/flux_io_inputs.h"
 #include "models/flux/flux_model.h"
 #include "models/flux/latent_packing.h"
 #include "tensor/bnb4.h"
@@ -20,17 +21,6 @@ using flux::FluxInputs;
 using flux::FluxLoadOptions;
 using flux::FluxModel;
 
-FluxInputs read_inputs(const SafetensorsFile& io) {
-  FluxInputs in;
-  in.img = to_f32(io.get("in.img"));
-  in.img_ids = to_f32(io.get("in.img_ids"));
-  in.txt = to_f32(io.get("in.txt"));
-  in.txt_ids = to_f32(io.get("in.txt_ids"));
-  in.y = to_f32(io.get("in.y"));
-  in.timesteps = to_vector(io.get("in.timesteps"));
-  in.guidance = to_vector(io.get("in.guidance"));
-  return in;
-}
 
 double forward_error(const std::string& weights, std::optional<DType> storage, const std::string& io_name,
                      const std::string& expected) {
@@ -38,7 +28,7 @@ double forward_error(const std::string& weights, std::optional<DType> storage, c
   FluxLoadOptions opt;
   opt.storage = storage;
   auto model = FluxModel::load(open_tensor_store(test::fixture(weights)), opt);
-  return test::rel_l2(model->forward(read_inputs(*io)), io->get(expected));
+  return test::rel_l2(model->forward(flux::read_flux_inputs(*io)), io->get(expected));
 }
 
 TEST(FluxModel, BflLayoutMatchesReferenceInFp32) {
@@ -88,7 +78,7 @@ TEST(FluxModel, AllInOnePrefixLoads) {
   opt.storage = DType::F32;
   for (const std::string prefix : {"model.diffusion_model.", "diffusion_model."}) {
     auto model = FluxModel::load(prefixed_store("flux_bfl.safetensors", prefix), opt);
-    EXPECT_LT(test::rel_l2(model->forward(read_inputs(*io)), io->get("out.pred")), 1e-4) << prefix;
+    EXPECT_LT(test::rel_l2(model->forward(flux::read_flux_inputs(*io)), io->get("out.pred")), 1e-4) << prefix;
   }
 }
 
@@ -129,12 +119,12 @@ TEST(FluxModel, BnbPrequantizedFileIsUsedWithoutRequantizing) {
     q.storage = format;
     auto ours = FluxModel::load(open_tensor_store(test::fixture("flux_bfl.safetensors")), q);
     // Same codes, same scales: the two forwards must agree exactly.
-    EXPECT_EQ(test::max_abs_diff(pre->forward(read_inputs(*io)), ours->forward(read_inputs(*io))), 0.0);
+    EXPECT_EQ(test::max_abs_diff(pre->forward(flux::read_flux_inputs(*io)), ours->forward(flux::read_flux_inputs(*io))), 0.0);
     EXPECT_EQ(pre->weight_usage().count(std::string(dtype_name(format))), 1u);
     // Asking for the same storage again must not re-quantize (it would be identical, but the
     // tensor must be the file's own bytes).
     auto again = FluxModel::load(bnb_prequantized_copy("flux_bfl.safetensors", format), q);
-    EXPECT_EQ(test::max_abs_diff(again->forward(read_inputs(*io)), ours->forward(read_inputs(*io))), 0.0);
+    EXPECT_EQ(test::max_abs_diff(again->forward(flux::read_flux_inputs(*io)), ours->forward(flux::read_flux_inputs(*io))), 0.0);
   }
 }
 

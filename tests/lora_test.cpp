@@ -6,6 +6,7 @@
 #include "lora/lora_patcher.h"
 #include "lora/lora_reader.h"
 #include "lora/lora_request.h"
+#include "models/flux/flux_io_inputs.h"
 #include "models/flux/flux_model.h"
 #include "tensor/convert.h"
 #include "test_support.h"
@@ -15,17 +16,6 @@
 namespace fluxgen::lora {
 namespace {
 
-flux::FluxInputs read_inputs(const SafetensorsFile& io) {
-  flux::FluxInputs in;
-  in.img = to_f32(io.get("in.img"));
-  in.img_ids = to_f32(io.get("in.img_ids"));
-  in.txt = to_f32(io.get("in.txt"));
-  in.txt_ids = to_f32(io.get("in.txt_ids"));
-  in.y = to_f32(io.get("in.y"));
-  in.timesteps = to_vector(io.get("in.timesteps"));
-  in.guidance = to_vector(io.get("in.guidance"));
-  return in;
-}
 
 struct Fixture {
   std::shared_ptr<const SafetensorsFile> io = SafetensorsFile::open(test::fixture("flux_io.safetensors"));
@@ -40,7 +30,7 @@ struct Fixture {
     resolver = std::make_unique<TargetResolver>(model->config());
     patcher = std::make_unique<LoraPatcher>(Component::Transformer, model->linear_layers(), model->source());
   }
-  Tensor forward() { return model->forward(read_inputs(*io)); }
+  Tensor forward() { return model->forward(flux::read_flux_inputs(*io)); }
   double error(const std::string& expected) { return test::rel_l2(forward(), io->get(expected)); }
 };
 

@@ -18,6 +18,8 @@
 namespace fluxgen::t5 {
 namespace {
 
+using test::error_of;
+
 struct Reference {
   std::shared_ptr<const SafetensorsFile> io = SafetensorsFile::open(test::fixture("t5_io.safetensors"));
   Tensor ids = io->get("in.input_ids");
@@ -30,14 +32,6 @@ double error_vs_reference(T5Encoder& model, const Reference& ref) {
   return test::rel_l2(out, ref.expected);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(T5Encoder, MatchesTransformersWithoutMask) {
   const Reference ref;

@@ -24,6 +24,8 @@
 namespace fluxgen {
 namespace {
 
+using test::error_of;
+
 const T5Tokenizer& shipped() {
   static const T5Tokenizer tok = T5Tokenizer::load();
   return tok;
@@ -31,14 +33,6 @@ const T5Tokenizer& shipped() {
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(T5Tokenizer, MatchesGoldenIdsForEveryPrompt) {
   const auto rows = test::token_rows();

@@ -50,6 +50,15 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 std::string temp_dir() {
   std::random_device rd;
   const auto base = std::filesystem::temp_directory_path();
@@ -69,8 +78,10 @@ CommandResult run_fluxgen(const std::vector<std::string>& args) {
   check(fluxgen_built(), "the fluxgen program was not built");
   const std::string dir = temp_dir();
   std::string cmd = shell_quote(FLUXGEN_BINARY);
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  cmd += " >" + shell_quote(dir + "/out") + " 2>" + shell_quote(dir + "/err") + " </dev/null";
+  // Appends rather than `" " + ...` temporaries: GCC 12 reports a false -Wrestrict on those.
+  for (const auto& a : args) cmd.append(" ").append(shell_quote(a));
+  cmd.append(" >").append(shell_quote(dir + "/out")).append(" 2>").append(shell_quote(dir + "/err"));
+  cmd.append(" </dev/null");
   const int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);

@@ -1,5 +1,6 @@
 // Shared helpers for the test suite: fixture lookup, error metrics, running the CLI.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ std::string fixture(const std::string& name);
 // ||a - b|| / ||b|| over all elements (any dtypes, equal element counts).
 double rel_l2(const Tensor& a, const Tensor& b);
 double max_abs_diff(const Tensor& a, const Tensor& b);
+// The message of the fluxgen::Error `fn` throws, or "(no error)".
+std::string error_of(const std::function<void()>& fn);
 // A fresh, empty temporary directory removed at process exit.
 std::string temp_dir();
 

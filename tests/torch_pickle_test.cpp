@@ -23,6 +23,8 @@
 namespace fluxgen {
 namespace {
 
+using test::error_of;
+
 using test::fixture;
 using test::PickleWriter;
 
@@ -30,14 +32,6 @@ std::shared_ptr<TensorStore> store_from(const std::string& bytes, const torch_pi
   return torch_checkpoint_store_from_bytes(std::make_shared<const std::string>(bytes), "test.pt", limits);
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

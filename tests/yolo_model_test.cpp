@@ -18,6 +18,8 @@
 namespace fluxgen {
 namespace {
 
+using test::error_of;
+
 using test::TinyYoloBuilder;
 using test::TinyYoloSpec;
 
@@ -38,14 +40,6 @@ Image fixture_image() {
   return im;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(YoloParity, ModuleTreeFactsAreRead) {
   const auto& m = fixture_detector().model();

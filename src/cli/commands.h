@@ -12,6 +12,9 @@ std::vector<CommandRegistration> top_level_commands();
 
 void register_info_command(CLI::App& app);
 void register_generate_command(CLI::App& app);
+void register_presets_command(CLI::App& app);
+// `fluxgen upscale IN --upscaler NAME --scale S OUT.png`
+void register_upscale_command(CLI::App& app);
 // `fluxgen png-info FILE`: the infotext stored in an image.
 void register_png_info_command(CLI::App& app);
 // `fluxgen convert IN.pt OUT.safetensors`: a torch checkpoint read as data, written as safetensors.

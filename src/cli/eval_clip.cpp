@@ -17,7 +17,7 @@ void register_eval_clip(CLI::App& eval) {
     load.storage = opt->storage_dtype();
     const auto model = clip::ClipTextModel::load(open_tensor_store(opt->weights), load);
     const auto io = SafetensorsFile::open(opt->inputs);
-    const clip::ClipTextOutput out = model->forward(read_io_tensor(*io, "in.input_ids"));
+    const clip::ClipTextOutput out = model->forward(io->get_f32("in.input_ids"));
     write_safetensors(opt->output, {{"out.last_hidden_state", out.last_hidden_state},
                                     {"out.penultimate", out.penultimate},
                                     {"out.pooled", out.pooled}});

@@ -4,6 +4,7 @@
 #include "cli/eval_registry.h"
 #include "cli/flux_cli_options.h"
 #include "io/safetensors.h"
+#include "models/flux/flux_io_inputs.h"
 #include "models/flux/flux_model.h"
 
 namespace fluxgen::cli {
@@ -18,7 +19,7 @@ void register_eval_flux(CLI::App& eval) {
   cmd->callback([opt] {
     auto model = load_flux_for_eval(*opt);
     const auto io = SafetensorsFile::open(opt->inputs);
-    const flux::FluxInputs in = read_flux_inputs(*io);
+    const flux::FluxInputs in = flux::read_flux_inputs(*io);
     write_safetensors(opt->output, {{"out.pred", model->forward(in)}});
   });
 }

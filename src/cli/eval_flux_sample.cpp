@@ -31,13 +31,13 @@ void register_eval_flux_sample(CLI::App& eval) {
   cmd->callback([=] {
     auto model = load_flux_for_eval(*opt);
     const auto io = SafetensorsFile::open(opt->inputs);
-    const Tensor noise = read_io_tensor(*io, "in.noise");
+    const Tensor noise = io->get_f32("in.noise");
     check(noise.ndim() == 4, opt->inputs, ": in.noise must be [B, C, h, w], got ", noise.describe());
     const int64_t B = noise.dim(0), h = noise.dim(2), w = noise.dim(3);
     flux::FluxInputs in;
-    in.txt = read_io_tensor(*io, "in.txt");
-    in.txt_ids = io->contains("in.txt_ids") ? read_io_tensor(*io, "in.txt_ids") : flux::text_ids(B, in.txt.dim(1));
-    in.y = read_io_tensor(*io, "in.y");
+    in.txt = io->get_f32("in.txt");
+    in.txt_ids = io->contains("in.txt_ids") ? io->get_f32("in.txt_ids") : flux::text_ids(B, in.txt.dim(1));
+    in.y = io->get_f32("in.y");
     in.img_ids = flux::image_ids(B, h, w);
     const float g = *guidance >= 0 ? static_cast<float>(*guidance)
                                    : (io->contains("in.guidance") ? to_vector(io->get("in.guidance"))[0] : 3.5f);

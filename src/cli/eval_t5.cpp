@@ -17,7 +17,7 @@ void register_eval_t5(CLI::App& eval) {
     load.storage = opt->storage_dtype();
     const auto model = t5::T5Encoder::load(open_tensor_store(opt->weights), load);
     const auto io = SafetensorsFile::open(opt->inputs);
-    write_safetensors(opt->output, {{"out.last_hidden_state", model->forward(read_io_tensor(*io, "in.input_ids"))}});
+    write_safetensors(opt->output, {{"out.last_hidden_state", model->forward(io->get_f32("in.input_ids"))}});
   });
 }
 

@@ -22,10 +22,10 @@ void register_eval_vae(CLI::App& eval) {
       const auto ae = vae::AutoEncoder::load(open_tensor_store(*weights));
       const auto io = SafetensorsFile::open(*inputs);
       if (encode) {
-        const Tensor x = read_io_tensor(*io, "in.image");
+        const Tensor x = io->get_f32("in.image");
         write_safetensors(*output, {{"out.latent", *tiled ? ae->encode_tiled(x, {}, true) : ae->encode(x)}});
       } else {
-        const Tensor z = read_io_tensor(*io, "in.latent");
+        const Tensor z = io->get_f32("in.latent");
         write_safetensors(*output, {{"out.image", *tiled ? ae->decode_tiled(z, {}, true) : ae->decode(z)}});
       }
     });

@@ -50,7 +50,7 @@ void register_eval_yolo(CLI::App& eval) {
     check(io->contains("in.tensor") || io->contains("in.image_rgb"), args->inputs,
           ": holds neither in.tensor nor in.image_rgb");
     std::vector<std::pair<std::string, Tensor>> out;
-    if (io->contains("in.tensor")) out.emplace_back("out.raw", detector->model().forward(read_io_tensor(*io, "in.tensor")));
+    if (io->contains("in.tensor")) out.emplace_back("out.raw", detector->model().forward(io->get_f32("in.tensor")));
     if (io->contains("in.image_rgb")) {
       const Image image = hwc_image(*io, args->inputs, "in.image_rgb");
       const auto [h, w] = detector->model().info().imgsz;

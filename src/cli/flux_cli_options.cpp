@@ -60,21 +60,5 @@ std::unique_ptr<flux::FluxModel> load_flux_for_eval(const FluxEvalOptions& opt) 
   return model;
 }
 
-Tensor read_io_tensor(const SafetensorsFile& io, const std::string& name) {
-  if (!io.contains(name)) fail(io.path(), ": tensor ", name, " is missing");
-  return to_f32(io.get(name));
-}
-
-flux::FluxInputs read_flux_inputs(const SafetensorsFile& io) {
-  flux::FluxInputs in;
-  in.img = read_io_tensor(io, "in.img");
-  in.img_ids = read_io_tensor(io, "in.img_ids");
-  in.txt = read_io_tensor(io, "in.txt");
-  in.txt_ids = read_io_tensor(io, "in.txt_ids");
-  in.y = read_io_tensor(io, "in.y");
-  in.timesteps = to_vector(read_io_tensor(io, "in.timesteps"));
-  if (io.contains("in.guidance")) in.guidance = to_vector(read_io_tensor(io, "in.guidance"));
-  return in;
-}
 
 }  // namespace fluxgen::cli

@@ -25,9 +25,5 @@ struct FluxEvalOptions {
 void add_flux_model_options(CLI::App& cmd, FluxEvalOptions& opt);
 // Loads the transformer per the options, reporting the weights' bytes per dtype on stderr.
 std::unique_ptr<flux::FluxModel> load_flux_for_eval(const FluxEvalOptions& opt);
-// in.img, in.img_ids, in.txt, in.txt_ids, in.timesteps, in.y, in.guidance (optional).
-flux::FluxInputs read_flux_inputs(const SafetensorsFile& io);
-// A required tensor from an IO file as host F32, or an error naming the file and tensor.
-Tensor read_io_tensor(const SafetensorsFile& io, const std::string& name);
 
 }  // namespace fluxgen::cli

@@ -6,7 +6,9 @@
 
 #include "cli/commands.h"
 #include "pipeline/generator.h"
+#include "io/image/image_io.h"
 #include "pipeline/output_files.h"
+#include "pipeline/preview.h"
 #include "util/error.h"
 
 namespace fluxgen::cli {
@@ -23,6 +25,9 @@ struct GenerateOptions {
   std::optional<double> cfg, distilled_guidance, denoise, hires_scale, ad_confidence, ad_denoise;
   std::vector<std::string> loras;
   bool keep_text_encoders = false;
+  std::string preview;
+  int preview_every = 5;
+  std::string preview_type = "Approx cheap";
 };
 
 json::Value to_patch(const GenerateOptions& o) {
@@ -126,6 +131,10 @@ void register_generate_command(CLI::App& app) {
   cmd->add_option("--ad-mask-blur", o->ad_mask_blur, "ADetailer mask blur");
   cmd->add_option("--preset", o->preset, "fast, quality or max (explicit flags win)");
   cmd->add_option("--output", o->output, "Output folder")->required();
+  cmd->add_option("--preview", o->preview, "Write a live preview PNG here while sampling");
+  cmd->add_option("--preview-every", o->preview_every, "Preview every N steps")->check(CLI::Range(1, 1000))->capture_default_str();
+  cmd->add_option("--preview-type", o->preview_type, "\"Approx cheap\", \"TAESD\" (TAEF1 in VAE-approx/vae_approx) or \"Full\"")
+      ->capture_default_str();
   cmd->add_flag("--keep-text-encoders", o->keep_text_encoders, "Keep CLIP and T5 in memory after encoding");
   cmd->callback([o] {
     GenerationSettings settings = resolve_settings(to_patch(*o));
@@ -134,7 +143,21 @@ void register_generate_command(CLI::App& app) {
     ModelManager models({o->models_dir, o->keep_text_encoders});
     HashCache hashes;
     ProgressTracker progress;
-    progress.on_update = terminal_progress_bar();
+    auto bar = terminal_progress_bar();
+    std::unique_ptr<PreviewRenderer> renderer;
+    int64_t last_preview = -1;
+    if (!o->preview.empty()) {
+      parse_preview_type(o->preview_type);  // refuse a bad name before loading anything
+      progress.preview_every = o->preview_every;
+    }
+    progress.on_update = [&](const ProgressSnapshot& snap) {
+      bar(snap);
+      if (o->preview.empty() || snap.preview_step == last_preview || !snap.preview_latent.defined()) return;
+      last_preview = snap.preview_step;
+      if (!renderer)
+        renderer = std::make_unique<PreviewRenderer>(parse_preview_type(o->preview_type), o->models_dir, &models.vae());
+      write_png(o->preview, renderer->render(snap.preview_latent));
+    };
     Generator generator(models, hashes, progress);
     GenerationResult result;
     try {

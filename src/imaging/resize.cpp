@@ -150,4 +150,13 @@ void paste(Image& dst, const Image& src, int x, int y) {
     std::copy_n(s.pixel(x0 - x, yy - y), static_cast<size_t>(x1 - x0) * s.channels, dst.pixel(x0, yy));
 }
 
+Image crop(const Image& image, int x1, int y1, int x2, int y2) {
+  check(x2 > x1 && y2 > y1, "crop: empty region");
+  Image out(x2 - x1, y2 - y1, image.channels);
+  for (int y = std::max(y1, 0); y < std::min(y2, image.height); ++y)
+    for (int x = std::max(x1, 0); x < std::min(x2, image.width); ++x)
+      std::copy(image.pixel(x, y), image.pixel(x, y) + image.channels, out.pixel(x - x1, y - y1));
+  return out;
+}
+
 }  // namespace fluxgen::imaging

@@ -23,4 +23,7 @@ Image resize(const Image& image, int width, int height, Filter filter, std::opti
 // without a mask); channel counts are converted as Pillow's convert() does.
 void paste(Image& dst, const Image& src, int x, int y);
 
+// The pixels of [x1, x2) × [y1, y2) (Pillow's crop; parts outside the image are black).
+Image crop(const Image& image, int x1, int y1, int x2, int y2);
+
 }  // namespace fluxgen::imaging

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "io/json.h"
+#include "tensor/convert.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -133,6 +134,8 @@ Tensor SafetensorsFile::get(std::string_view name) const {
   }
   return Tensor::wrap(e->shape, e->dtype, p, e->bytes(), file_);
 }
+
+Tensor SafetensorsFile::get_f32(std::string_view name) const { return to_f32(get(name)); }
 
 std::string SafetensorsFile::metadata_value(const std::string& key) const {
   auto it = header_.metadata.find(key);

@@ -50,6 +50,8 @@ class SafetensorsFile {
   bool contains(std::string_view name) const { return find(name) != nullptr; }
   // Zero-copy view of the tensor's bytes; throws naming the file and tensor when absent.
   Tensor get(std::string_view name) const;
+  // A tensor converted to host F32 (test and eval inputs); an error naming the file when absent.
+  Tensor get_f32(std::string_view name) const;
   // Metadata value or "" when absent.
   std::string metadata_value(const std::string& key) const;
 

@@ -28,7 +28,7 @@ float ramp_weight(int64_t i, int64_t len, int64_t ramp, bool ramp_start, bool ra
 }
 }  // namespace
 
-Tensor tiled_apply(const Tensor& input, const TileGrid& grid, int64_t num, int64_t den,
+Tensor tiled_apply(const Tensor& input, const TileSpec& grid, int64_t num, int64_t den,
                    const std::function<Tensor(const Tensor&)>& fn, const std::function<void(int, int)>& progress) {
   check(input.ndim() == 4, "tiling: input must be [B, C, H, W], got ", input.describe());
   const int64_t H = input.dim(2), W = input.dim(3);

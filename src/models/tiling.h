@@ -9,7 +9,7 @@
 
 namespace fluxgen {
 
-struct TileGrid {
+struct TileSpec {
   int64_t tile;     // tile size in input pixels
   int64_t overlap;  // overlap in input pixels
 };
@@ -17,7 +17,7 @@ struct TileGrid {
 // fn maps an input tile [B, C, th, tw] to [B, C', th·num/den, tw·num/den] (num/den = the scale:
 // 8/1 for VAE decoding, 1/8 for encoding, 4/1 for a ×4 upscaler). `progress(done, total)` is
 // called after each tile.
-Tensor tiled_apply(const Tensor& input, const TileGrid& grid, int64_t num, int64_t den,
+Tensor tiled_apply(const Tensor& input, const TileSpec& grid, int64_t num, int64_t den,
                    const std::function<Tensor(const Tensor&)>& fn,
                    const std::function<void(int, int)>& progress = nullptr);
 

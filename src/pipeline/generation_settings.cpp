@@ -102,8 +102,8 @@ void apply_settings_patch(GenerationSettings& s, const json::Value& p) {
   get_string(p, "scheduler", s.scheduler);
   get_number(p, "cfg_scale", s.cfg_scale, 0.0, 30.0);
   get_number(p, "distilled_cfg_scale", s.distilled_cfg_scale, 0.0, 30.0);
-  get_int(p, "width", s.width, 64, 4096);
-  get_int(p, "height", s.height, 64, 4096);
+  get_int(p, "width", s.width, 16, 4096);
+  get_int(p, "height", s.height, 16, 4096);
   get_int(p, "batch_size", s.batch_size, 1, 16);
   get_int(p, "n_iter", s.n_iter, 1, 100);
   get_string(p, "fluxgen_storage", s.storage);

@@ -5,13 +5,19 @@
 
 #include "backend/ops.h"
 #include "imaging/a1111_resize.h"
+#include "imaging/resize.h"
 #include "io/image/image_io.h"
 #include "models/checkpoint_inspector.h"
-#include "pipeline/flux_denoiser.h"
+#include "pipeline/adetailer/adetailer_args.h"
+#include "pipeline/adetailer_pass.h"
+#include "pipeline/hires_fix.h"
+#include "pipeline/image_upscale.h"
 #include "pipeline/infotext.h"
+#include "pipeline/inpaint.h"
+#include "pipeline/sampling_pass.h"
+#include "pipeline/stage_context.h"
 #include "sampling/samplers.h"
 #include "sampling/schedules.h"
-#include "sampling/torch_rng.h"
 #include "text/prompt.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -52,7 +58,51 @@ Image load_input_image(const std::string& source, bool is_path, const char* fiel
   }
 }
 
-std::string number(double v) { return infotext_number(v); }
+template <typename F>
+auto as_field_error(const char* field, F&& f) {
+  try {
+    return f();
+  } catch (const FieldError&) {
+    throw;
+  } catch (const Error& e) {
+    throw FieldError(field, e.what());
+  }
+}
+
+// The img2img input after A1111's preparation: a clean latent and, for inpainting, the mask.
+struct Img2ImgInput {
+  Tensor latent;
+  std::optional<PreparedInpaint> inpaint;
+  std::optional<Tensor> keep_mask;
+};
+
+std::optional<Img2ImgInput> prepare_img2img(StageContext& ctx, int64_t lh, int64_t lw) {
+  const GenerationSettings& s = ctx.settings;
+  if (s.init_image.empty()) return std::nullopt;
+  const Image init = to_rgb(load_input_image(s.init_image, s.images_are_paths, "init_images"));
+  Img2ImgInput in;
+  if (s.mask.empty()) {
+    const auto mode = static_cast<imaging::ResizeMode>(std::min(s.resize_mode, 2));
+    in.latent = encode_image(ctx, imaging::a1111_resize_image(init, mode, s.width, s.height));
+    return in;
+  }
+  if (s.inpainting_fill != 1)
+    throw FieldError("inpainting_fill", "only 1 (\"original\") is supported for FLUX inpainting");
+  Image mask = to_gray(load_input_image(s.mask, s.images_are_paths, "mask"));
+  if (mask.width != init.width || mask.height != init.height)
+    mask = imaging::resize(mask, init.width, init.height, imaging::Filter::Nearest);
+  InpaintRequest req{init, mask, s.mask_blur, s.inpaint_full_res, s.inpaint_full_res_padding, s.width, s.height,
+                     s.resize_mode};
+  in.inpaint = prepare_inpaint(req);
+  if (!in.inpaint) {
+    ctx.notes.push_back("the mask is empty: nothing to inpaint, the image is processed as plain img2img");
+    in.latent = encode_image(ctx, imaging::a1111_resize_image(init, imaging::ResizeMode::JustResize, s.width, s.height));
+    return in;
+  }
+  in.latent = encode_image(ctx, in.inpaint->process_image);
+  in.keep_mask = latent_keep_mask(in.inpaint->process_mask, lh, lw);
+  return in;
+}
 
 }  // namespace
 
@@ -61,127 +111,120 @@ GenerationResult Generator::run(GenerationSettings s) {
   result.notes = s.notes;
   progress_.reset_requests();
 
-  // Models.
+  // Everything a request names is checked before any model runs.
   ModelRequest req{s.model, s.vae, s.clip, s.t5, models_.options().models_dir};
   assign_additional_modules(s, req);
-  const ModelFiles files = discover_models(req);
-  StorageOption storage;
-  try {
-    storage = parse_storage_option(s.storage);
-  } catch (const Error& e) {
-    throw FieldError("forge_unet_storage_dtype", e.what());
+  const ModelFiles files = as_field_error("sd_model_checkpoint", [&] { return discover_models(req); });
+  const StorageOption storage =
+      as_field_error("forge_unet_storage_dtype", [&] { return parse_storage_option(s.storage); });
+  as_field_error("sampler_name", [&] { return sampling::parse_sampler(s.sampler); });
+  as_field_error("scheduler", [&] { return sampling::parse_scheduler(s.scheduler); });
+  if (s.hires.enabled) {
+    as_field_error("hr_sampler_name", [&] { return sampling::parse_sampler(s.hires.sampler.empty() ? s.sampler : s.hires.sampler); });
+    resolve_upscaler(s.hires.upscaler, models_.options().models_dir, "hr_upscaler");
   }
-  sampling::Sampler sampler;
-  try {
-    sampler = sampling::parse_sampler(s.sampler);
-  } catch (const Error& e) {
-    throw FieldError("sampler_name", e.what());
-  }
-  try {
-    sampling::parse_scheduler(s.scheduler);
-  } catch (const Error& e) {
-    throw FieldError("scheduler", e.what());
-  }
+  const adetailer::ADetailerScriptArgs ad =
+      as_field_error("alwayson_scripts.ADetailer.args", [&] { return adetailer::parse_adetailer_script_args(s.adetailer); });
+  if (!ad.rejected.empty()) throw FieldError("alwayson_scripts.ADetailer.args", join(ad.rejected, "; "));
+  std::vector<const adetailer::ADetailerArgs*> ad_units;
+  if (ad.enabled)
+    for (const auto& u : ad.units)
+      if (!u.need_skip()) {
+        as_field_error("ad_model", [&] { return models_.resolve_detector(u.ad_model); });
+        ad_units.push_back(&u);
+      }
   models_.load(files, storage);
 
   // Prompt and LoRAs: the CLI's --lora, then the prompt's <lora:NAME:W> tags.
-  const ParsedPrompt prompt = parse_prompt(s.prompt);
+  const ParsedPrompt prompt = as_field_error("prompt", [&] { return parse_prompt(s.prompt); });
   for (const auto& w : prompt.warnings) result.notes.push_back(w);
   std::vector<ActiveLoraRequest> loras;
-  for (const auto& l : s.loras) loras.push_back({models_.resolve_lora(l.path), l.multiplier, l.multiplier});
-  for (const auto& l : prompt.loras) loras.push_back({models_.resolve_lora(l.name), l.weight, l.text_encoder_weight});
+  as_field_error("prompt", [&] {
+    for (const auto& l : s.loras) loras.push_back({models_.resolve_lora(l.path), l.multiplier, l.multiplier});
+    for (const auto& l : prompt.loras) loras.push_back({models_.resolve_lora(l.name), l.weight, l.text_encoder_weight});
+    return 0;
+  });
   for (const auto& w : models_.apply_loras(loras, storage.lora_mode)) result.notes.push_back(w);
 
   // Seeds: A1111 gives image i of the request seed + i; -1 draws one at random.
   if (s.seed < 0) s.seed = static_cast<int64_t>(std::random_device{}() & 0x7fffffffu);
-  const sampling::NoiseSource noise_source = sampling::parse_noise_source(s.noise_source);
+  StageContext ctx{models_, progress_, s, sampling::parse_noise_source(s.noise_source), result.notes};
 
-  // Conditioning.
+  // Conditioning for every pass, encoded once.
   TextEncoders& text = models_.text();
   const Conditioning cond = text.encode(prompt.text);
+  const std::string negative = parse_prompt(s.negative_prompt).text;
   std::optional<Conditioning> uncond;
-  if (s.cfg_scale > 1.0) uncond = text.encode(parse_prompt(s.negative_prompt).text);
-  if (!models_.keep_text_encoders()) models_.release_text_encoders();
+  if (s.cfg_scale > 1.0 || (s.hires.enabled && s.hires.cfg > 1.0)) uncond = text.encode(negative);
+  std::optional<Conditioning> hires_cond;
+  if (s.hires.enabled && !s.hires.prompt.empty()) hires_cond = text.encode(parse_prompt(s.hires.prompt).text);
+  if (!models_.keep_text_encoders() && ad_units.empty()) models_.release_text_encoders();
 
   // Geometry: the latent is the image divided by the autoencoder's factor (8 for FLUX's).
-  vae::AutoEncoder& ae = models_.vae();
-  const int64_t f = ae.config().downscale();
+  const int64_t f = models_.vae().config().downscale();
   if (s.width % (2 * f) != 0 || s.height % (2 * f) != 0)
     throw FieldError("width", "width and height must be multiples of " + std::to_string(2 * f));
   const int64_t lh = s.height / f, lw = s.width / f;
+  const std::optional<Img2ImgInput> img2img = prepare_img2img(ctx, lh, lw);
 
-  // img2img: the init image resized as A1111 does, encoded once.
-  std::optional<Tensor> init_latent;
-  if (!s.init_image.empty()) {
-    const Image init = to_rgb(load_input_image(s.init_image, s.images_are_paths, "init_images"));
-    const Image resized = imaging::a1111_resize_image(init, static_cast<imaging::ResizeMode>(std::min(s.resize_mode, 2)),
-                                                      s.width, s.height);
-    init_latent = ae.encode_tiled(image_to_tensor(resized, PixelRange::MinusOneOne));
+  PassSpec base;
+  base.job = img2img ? "img2img" : "txt2img";
+  base.sampler = s.sampler;
+  base.scheduler = s.scheduler;
+  base.steps = s.steps;
+  base.denoise = s.denoising_strength;
+  base.cond = &cond;
+  base.uncond = uncond ? &*uncond : nullptr;
+  base.cfg = s.cfg_scale;
+  base.guidance = s.distilled_cfg_scale;
+  base.noise_source = ctx.noise_source;
+  base.latent_channels = models_.vae().config().z_channels;
+  base.latent_height = lh;
+  base.latent_width = lw;
+  if (img2img) {
+    base.init_latent = img2img->latent;
+    base.keep_mask = img2img->keep_mask;
   }
-  const int64_t seq_len = (lh / 2) * (lw / 2);
-  const std::vector<float> sigmas =
-      init_latent ? sampling::img2img_window(s.scheduler, s.steps, s.denoising_strength, false, seq_len)
-                  : sampling::make_schedule(s.scheduler, s.steps, seq_len);
+  const bool hires = s.hires.enabled && !img2img;
+  if (s.hires.enabled && img2img) result.notes.push_back("HiRes.fix applies to txt2img only (as in A1111); ignored");
 
   const int images = s.batch_size * s.n_iter;
-  progress_.begin(images * static_cast<int>(sigmas.size() - 1), images);
-  const flux::FluxModel& model = models_.flux();
+  const int per_image = hires ? hires_step_count(s, static_cast<int>(2 * f), f) : 0;
+  progress_.begin(s.n_iter * pass_step_count(base) + images * per_image, images);
+
   const std::string model_hash = hashes_.short_hash(files.transformer, 10);
   std::string lora_hashes;
   for (const auto& l : loras)
     lora_hashes += (lora_hashes.empty() ? "" : ", ") + fs::path(l.path).stem().string() + ": " +
                    hashes_.short_hash(l.path, 12);
+  std::vector<adetailer::ADetailerArgs> ad_copy;
+  for (const auto* u : ad_units) ad_copy.push_back(*u);
 
-  for (int iter = 0; iter < s.n_iter && !progress_.interrupted(); ++iter) {
-    const int64_t B = s.batch_size;
-    std::vector<std::shared_ptr<sampling::TorchGenerator>> rngs;
-    std::vector<Tensor> noises;
-    for (int64_t b = 0; b < B; ++b) {
-      const int64_t seed = s.seed + iter * B + b;
-      rngs.push_back(std::make_shared<sampling::TorchGenerator>(noise_source, static_cast<uint64_t>(seed)));
-      noises.push_back(rngs.back()->randn(Shape{1, ae.config().z_channels, lh, lw}));
-    }
-    const Tensor noise = ops::concat(noises, 0);
-
-    FluxDenoiserSetup setup;
-    setup.model = &model;
-    setup.txt = cond.txt;
-    setup.y = cond.y;
-    if (uncond) {
-      setup.uncond_txt = uncond->txt;
-      setup.uncond_y = uncond->y;
-    }
-    setup.cfg_scale = static_cast<float>(s.cfg_scale);
-    setup.guidance = static_cast<float>(s.distilled_cfg_scale);
-    setup.latent_height = lh;
-    setup.latent_width = lw;
-
-    sampling::SamplerInputs in;
-    in.denoiser = make_flux_denoiser(setup);
-    in.sigmas = sigmas;
-    in.latent = init_latent ? sampling::flow_noise_latent(repeat_batch(*init_latent, B), noise, sigmas.front()) : noise;
-    // Forge continues each image's generator for the ancestral noise.
-    in.noise = [rngs](const Shape& shape) {
-      std::vector<Tensor> parts;
-      Shape one = shape;
-      one[0] = 1;
-      for (const auto& g : rngs) parts.push_back(g->randn(one));
-      return ops::concat(parts, 0);
-    };
-    const int job_no = iter * static_cast<int>(B);
-    progress_.begin_pass(init_latent ? "img2img" : "txt2img", job_no, static_cast<int>(sigmas.size() - 1));
-    in.on_step = [&](const sampling::SamplerStep& st) {
-      progress_.step(st.index + 1, st.denoised);
-      return !progress_.interrupted() && !progress_.take_skip();
-    };
-    const sampling::SamplerResult sampled = sampling::run_sampler(sampler, in);
-    result.interrupted = result.interrupted || progress_.interrupted();
-
-    const Tensor decoded = ae.decode_tiled(sampled.latent);
-    for (int64_t b = 0; b < B; ++b) {
+  for (int iter = 0; iter < s.n_iter && !result.interrupted; ++iter) {
+    PassSpec pass = base;
+    pass.job_no = iter * s.batch_size;
+    for (int b = 0; b < s.batch_size; ++b) pass.seeds.push_back(s.seed + iter * s.batch_size + b);
+    const PassResult sampled = run_pass(models_.flux(), pass, progress_);
+    result.interrupted = sampled.interrupted && progress_.interrupted();
+    for (int b = 0; b < s.batch_size; ++b) {
       GeneratedImage g;
-      g.seed = s.seed + iter * B + b;
-      g.image = tensor_to_image(ops::slice(decoded, 0, b, b + 1), PixelRange::MinusOneOne);
+      g.seed = pass.seeds[static_cast<size_t>(b)];
+      const int job_no = pass.job_no + b;
+      const Tensor latent = ops::slice(sampled.latent, 0, b, b + 1);
+      g.image = decode_latent(ctx, latent);
+      if (img2img && img2img->inpaint) g.image = finish_inpaint(*img2img->inpaint, g.image);
+      bool stopped = false;
+      if (hires && !result.interrupted) {
+        HiresInput hi{latent, g.image, g.seed, hires_cond ? &*hires_cond : &cond, base.uncond, job_no};
+        g.image = run_hires_fix(ctx, hi, &stopped);
+        result.interrupted = result.interrupted || (stopped && progress_.interrupted());
+      }
+      for (size_t u = 0; u < ad_units.size() && !result.interrupted; ++u) {
+        ADetailerInput ai{g.image, g.seed, prompt.text, negative, job_no};
+        g.image = run_adetailer_unit(ctx, *ad_units[u], ai, &stopped);
+        result.interrupted = result.interrupted || (stopped && progress_.interrupted());
+      }
+
       Infotext info;
       info.prompt = s.prompt;
       info.negative_prompt = s.negative_prompt;
@@ -189,21 +232,33 @@ GenerationResult Generator::run(GenerationSettings s) {
       p.emplace_back("Steps", std::to_string(s.steps));
       p.emplace_back("Sampler", s.sampler);
       p.emplace_back("Schedule type", sampling::scheduler_name(sampling::parse_scheduler(s.scheduler)));
-      p.emplace_back("CFG scale", number(s.cfg_scale));
-      p.emplace_back("Distilled CFG Scale", number(s.distilled_cfg_scale));
+      p.emplace_back("CFG scale", infotext_number(s.cfg_scale));
+      p.emplace_back("Distilled CFG Scale", infotext_number(s.distilled_cfg_scale));
       p.emplace_back("Seed", std::to_string(g.seed));
       p.emplace_back("Size", std::to_string(s.width) + "x" + std::to_string(s.height));
       p.emplace_back("Model hash", model_hash);
       p.emplace_back("Model", files.model_name);
-      if (init_latent) p.emplace_back("Denoising strength", number(s.denoising_strength));
+      if (img2img) p.emplace_back("Denoising strength", infotext_number(s.denoising_strength));
+      if (img2img && img2img->inpaint) {
+        p.emplace_back("Mask blur", std::to_string(s.mask_blur));
+        if (s.inpaint_full_res) {
+          p.emplace_back("Inpaint area", "Only masked");
+          p.emplace_back("Masked area padding", std::to_string(s.inpaint_full_res_padding));
+        }
+      }
+      if (hires)
+        for (auto& kv : hires_infotext(s)) p.push_back(kv);
+      if (!ad_copy.empty())
+        for (auto& kv : adetailer::adetailer_infotext(ad_copy)) p.push_back(kv);
       if (!lora_hashes.empty()) p.emplace_back("Lora hashes", lora_hashes);
       p.emplace_back("Version", std::string("fluxgen ") + FLUXGEN_VERSION);
       p.emplace_back("Diffusion in Low Bits", storage.label);
-      if (noise_source == sampling::NoiseSource::Cpu) p.emplace_back("RNG", "CPU");
+      if (ctx.noise_source == sampling::NoiseSource::Cpu) p.emplace_back("RNG", "CPU");
       g.infotext = build_infotext(info);
       result.images.push_back(std::move(g));
     }
   }
+  if (!models_.keep_text_encoders()) models_.release_text_encoders();
   progress_.end();
   result.settings = s;
   return result;

@@ -21,6 +21,7 @@ std::vector<std::string> model_folder_names(ModelFolder kind) {
     case ModelFolder::Loras: return {"Lora", "loras", "LyCORIS"};
     case ModelFolder::Upscalers: return {"ESRGAN", "RealESRGAN", "upscale_models"};
     case ModelFolder::Detectors: return {"adetailer", "ultralytics/bbox", "ultralytics/segm", "ultralytics"};
+    case ModelFolder::VaeApprox: return {"VAE-approx", "vae_approx", "VAE", "vae"};
   }
   return {};
 }

@@ -11,7 +11,7 @@
 namespace fluxgen {
 
 // The folder kinds of a models directory, each with Forge's and ComfyUI's names.
-enum class ModelFolder { Checkpoints, Vae, TextEncoders, Loras, Upscalers, Detectors };
+enum class ModelFolder { Checkpoints, Vae, TextEncoders, Loras, Upscalers, Detectors, VaeApprox };
 
 // Folders of `kind` under models_dir that exist (Forge's names first, then ComfyUI's).
 std::vector<std::string> model_folders(const std::string& models_dir, ModelFolder kind);

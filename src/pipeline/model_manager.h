@@ -12,6 +12,8 @@
 #include "lora/lora_patcher.h"
 #include "lora/lora_reader.h"
 #include "models/flux/flux_model.h"
+#include "models/upscaler.h"
+#include "models/yolo/yolo_detector.h"
 #include "models/vae/autoencoder.h"
 #include "nn/storage_option.h"
 #include "pipeline/model_discovery.h"
@@ -51,6 +53,11 @@ class ModelManager {
   const Options& options() const { return options_; }
   // Resolves a LoRA name or path: a file, or a file stem in the LoRA folders.
   std::string resolve_lora(const std::string& name_or_path) const;
+  // An ADetailer detector ("face_yolov8s.pt") in the detector folders, or a path.
+  std::string resolve_detector(const std::string& name_or_path) const;
+  // Loaded once and kept (small models).
+  const Upscaler& upscaler(const std::string& path);
+  const yolo::YoloDetector& detector(const std::string& path);
 
  private:
   void load_text_encoders();
@@ -65,7 +72,9 @@ class ModelManager {
   std::unique_ptr<TextEncoders> text_;
   std::string text_key_;
 
-  std::map<std::string, std::unique_ptr<lora::LoraSet>> lora_files_;  // by path
+  std::map<std::string, std::shared_ptr<const Upscaler>> upscalers_;        // by path
+  std::map<std::string, std::unique_ptr<yolo::YoloDetector>> detectors_;  // by path
+  std::map<std::string, std::unique_ptr<lora::LoraSet>> lora_files_;     // by path
   std::unique_ptr<lora::LoraPatcher> flux_patcher_;
   std::vector<ActiveLoraRequest> active_loras_;
   LoraMode active_mode_ = LoraMode::Merged;

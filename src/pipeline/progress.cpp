@@ -14,6 +14,11 @@ void ProgressTracker::begin(int total_units, int job_count) {
   start_ = std::chrono::steady_clock::now();
 }
 
+void ProgressTracker::add_units(int units) {
+  std::lock_guard<std::mutex> lock(mu_);
+  total_units_ += units;
+}
+
 void ProgressTracker::begin_pass(const std::string& job, int job_no, int steps) {
   std::lock_guard<std::mutex> lock(mu_);
   s_.job = job;

@@ -31,6 +31,8 @@ class ProgressTracker {
  public:
   // A request made of `total_units` sampling steps in all (every pass of every image).
   void begin(int total_units, int job_count);
+  // Passes whose length is only known later (ADetailer: one per detection) add their steps.
+  void add_units(int units);
   void begin_pass(const std::string& job, int job_no, int steps);
   void step(int step, const Tensor* denoised);
   void end();

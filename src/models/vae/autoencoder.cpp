@@ -45,7 +45,7 @@ Tensor AutoEncoder::encode_tiled(const Tensor& image, const VaeTiling& t, bool f
                                  const std::function<void(int, int)>& progress) const {
   if (!force && image.dim(2) * image.dim(3) <= t.max_untiled_pixels) return encode(image);
   const int64_t f = config_.downscale();
-  return tiled_apply(image, TileGrid{t.tile_latent * f, t.overlap_latent * f}, 1, f,
+  return tiled_apply(image, TileSpec{t.tile_latent * f, t.overlap_latent * f}, 1, f,
                      [this](const Tensor& x) { return encode(x); }, progress);
 }
 
@@ -53,7 +53,7 @@ Tensor AutoEncoder::decode_tiled(const Tensor& latent, const VaeTiling& t, bool 
                                  const std::function<void(int, int)>& progress) const {
   const int64_t f = config_.downscale();
   if (!force && latent.dim(2) * latent.dim(3) * f * f <= t.max_untiled_pixels) return decode(latent);
-  return tiled_apply(latent, TileGrid{t.tile_latent, t.overlap_latent}, f, 1,
+  return tiled_apply(latent, TileSpec{t.tile_latent, t.overlap_latent}, f, 1,
                      [this](const Tensor& z) { return decode(z); }, progress);
 }
 

@@ -1,0 +1,86 @@
+#include "pipeline/hires_fix.h"
+
+#include "imaging/a1111_resize.h"
+#include "imaging/tensor_resize.h"
+#include "pipeline/image_upscale.h"
+#include "util/error.h"
+
+namespace fluxgen {
+
+HiresSize hires_size(const GenerationSettings& s, int multiple) {
+  const int w = static_cast<int>(s.width * s.hires.scale) / multiple * multiple;
+  const int h = static_cast<int>(s.height * s.hires.scale) / multiple * multiple;
+  return {std::max(w, multiple), std::max(h, multiple)};
+}
+
+namespace {
+PassSpec hires_pass(StageContext& ctx, const HiresInput& in, const HiresSize& size, int64_t f) {
+  const GenerationSettings& s = ctx.settings;
+  PassSpec p;
+  p.job = "hires";
+  p.sampler = s.hires.sampler.empty() ? s.sampler : s.hires.sampler;
+  p.scheduler = s.hires.scheduler.empty() ? s.scheduler : s.hires.scheduler;
+  p.steps = s.hires.steps > 0 ? s.hires.steps : s.steps;
+  p.denoise = s.denoising_strength;
+  p.explicit_steps = true;
+  p.cond = in.cond;
+  p.uncond = in.uncond;
+  p.cfg = s.hires.cfg;
+  p.guidance = s.hires.distilled_cfg;
+  p.seeds = {in.seed};
+  p.noise_source = ctx.noise_source;
+  p.latent_height = size.height / f;
+  p.latent_width = size.width / f;
+  p.job_no = in.job_no;
+  return p;
+}
+}  // namespace
+
+int hires_step_count(const GenerationSettings& s, int multiple, int64_t f) {
+  const HiresSize size = hires_size(s, multiple);
+  PassSpec p;
+  p.scheduler = s.hires.scheduler.empty() ? s.scheduler : s.hires.scheduler;
+  p.steps = s.hires.steps > 0 ? s.hires.steps : s.steps;
+  p.denoise = s.denoising_strength;
+  p.explicit_steps = true;
+  p.latent_height = size.height / f;
+  p.latent_width = size.width / f;
+  p.init_latent = Tensor();
+  return pass_step_count(p);
+}
+
+Image run_hires_fix(StageContext& ctx, const HiresInput& in, bool* interrupted) {
+  const GenerationSettings& s = ctx.settings;
+  const int64_t f = ctx.models.vae().config().downscale();
+  const HiresSize size = hires_size(s, static_cast<int>(2 * f));
+  const UpscalerChoice choice = resolve_upscaler(s.hires.upscaler, ctx.models.options().models_dir, "hr_upscaler");
+  PassSpec pass = hires_pass(ctx, in, size, f);
+  if (choice.kind == UpscalerChoice::Kind::Latent) {
+    pass.init_latent = imaging::resize_tensor(in.latent, pass.latent_height, pass.latent_width, choice.latent_mode);
+  } else {
+    const Upscaler* model = choice.kind == UpscalerChoice::Kind::Model ? &ctx.models.upscaler(choice.path) : nullptr;
+    const Image upscaled = imaging::a1111_resize_image(
+        in.image, imaging::ResizeMode::JustResize, size.width, size.height,
+        [&](const Image& img, double scale) { return upscale_image(choice, model, img, scale); });
+    pass.init_latent = encode_image(ctx, upscaled);
+  }
+  const PassResult r = run_pass(ctx.models.flux(), pass, ctx.progress);
+  *interrupted = r.interrupted;
+  return decode_latent(ctx, r.latent);
+}
+
+InfotextParams hires_infotext(const GenerationSettings& s) {
+  InfotextParams p;
+  p.emplace_back("Denoising strength", infotext_number(s.denoising_strength));
+  p.emplace_back("Hires upscale", infotext_number(s.hires.scale));
+  p.emplace_back("Hires steps", std::to_string(s.hires.steps > 0 ? s.hires.steps : s.steps));
+  p.emplace_back("Hires upscaler", s.hires.upscaler);
+  if (s.hires.distilled_cfg != s.distilled_cfg_scale)
+    p.emplace_back("Hires Distilled CFG Scale", infotext_number(s.hires.distilled_cfg));
+  if (s.hires.cfg != s.cfg_scale) p.emplace_back("Hires CFG Scale", infotext_number(s.hires.cfg));
+  if (!s.hires.sampler.empty()) p.emplace_back("Hires sampler", s.hires.sampler);
+  if (!s.hires.prompt.empty()) p.emplace_back("Hires prompt", s.hires.prompt);
+  return p;
+}
+
+}  // namespace fluxgen

@@ -1,0 +1,75 @@
+#include "pipeline/sampling_pass.h"
+
+#include "backend/ops.h"
+#include "pipeline/flux_denoiser.h"
+#include "sampling/samplers.h"
+#include "sampling/schedules.h"
+#include "util/error.h"
+
+namespace fluxgen {
+
+namespace {
+std::vector<float> pass_sigmas(const PassSpec& s) {
+  const int64_t seq_len = (s.latent_height / 2) * (s.latent_width / 2);
+  if (!s.init_latent) return sampling::make_schedule(s.scheduler, s.steps, seq_len);
+  return sampling::img2img_window(s.scheduler, s.steps, s.denoise, s.explicit_steps, seq_len);
+}
+}  // namespace
+
+int pass_step_count(const PassSpec& spec) { return static_cast<int>(pass_sigmas(spec).size()) - 1; }
+
+PassResult run_pass(const flux::FluxModel& model, const PassSpec& s, ProgressTracker& progress) {
+  check(s.cond != nullptr && !s.seeds.empty(), "internal: sampling pass without conditioning or seeds");
+  const int64_t B = static_cast<int64_t>(s.seeds.size());
+  const std::vector<float> sigmas = pass_sigmas(s);
+
+  std::vector<std::shared_ptr<sampling::TorchGenerator>> rngs;
+  std::vector<Tensor> noises;
+  for (int64_t seed : s.seeds) {
+    rngs.push_back(std::make_shared<sampling::TorchGenerator>(s.noise_source, static_cast<uint64_t>(seed)));
+    noises.push_back(rngs.back()->randn(Shape{1, s.latent_channels, s.latent_height, s.latent_width}));
+  }
+  const Tensor noise = ops::concat(noises, 0);
+
+  FluxDenoiserSetup setup;
+  setup.model = &model;
+  setup.txt = s.cond->txt;
+  setup.y = s.cond->y;
+  if (s.cfg > 1.0 && s.uncond) {
+    setup.uncond_txt = s.uncond->txt;
+    setup.uncond_y = s.uncond->y;
+  }
+  setup.cfg_scale = static_cast<float>(s.cfg);
+  setup.guidance = static_cast<float>(s.guidance);
+  setup.latent_height = s.latent_height;
+  setup.latent_width = s.latent_width;
+  if (s.keep_mask) {
+    check(s.init_latent.has_value(), "internal: an inpainting mask needs an init latent");
+    setup.keep_mask = *s.keep_mask;
+    setup.init_latent = repeat_batch(*s.init_latent, B);
+  }
+
+  sampling::SamplerInputs in;
+  in.denoiser = make_flux_denoiser(setup);
+  in.sigmas = sigmas;
+  in.latent = s.init_latent ? sampling::flow_noise_latent(repeat_batch(*s.init_latent, B), noise, sigmas.front()) : noise;
+  in.noise = [rngs](const Shape& shape) {
+    std::vector<Tensor> parts;
+    Shape one = shape;
+    one[0] = 1;
+    for (const auto& g : rngs) parts.push_back(g->randn(one));
+    return ops::concat(parts, 0);
+  };
+  progress.begin_pass(s.job, s.job_no, static_cast<int>(sigmas.size()) - 1);
+  bool stopped = false;
+  in.on_step = [&](const sampling::SamplerStep& st) {
+    progress.step(st.index + 1, st.denoised);
+    const bool go_on = !progress.interrupted() && !progress.take_skip();
+    stopped = stopped || !go_on;
+    return go_on;
+  };
+  const sampling::SamplerResult r = sampling::run_sampler(s.sampler, in);
+  return PassResult{r.latent, stopped || r.interrupted};
+}
+
+}  // namespace fluxgen

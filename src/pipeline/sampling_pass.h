@@ -1,0 +1,47 @@
+// One sampling pass over FLUX latents, the unit every stage is built from: txt2img (pure noise,
+// the full schedule), img2img/inpaint/ADetailer (A1111's plain window from a clean latent) and the
+// HiRes.fix second pass (the explicit-steps window). Noise comes from one torch generator per
+// image seed, continued for ancestral steps as Forge does.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/flux/flux_model.h"
+#include "pipeline/progress.h"
+#include "pipeline/text_conditioning.h"
+#include "sampling/torch_rng.h"
+
+namespace fluxgen {
+
+struct PassSpec {
+  std::string job = "txt2img";        // progress label
+  std::string sampler = "Euler";
+  std::string scheduler = "Simple";
+  int steps = 20;
+  // Denoising strength for a pass from `init_latent`; ignored for txt2img.
+  double denoise = 1.0;
+  bool explicit_steps = false;        // HiRes.fix: `steps` are the steps actually run
+  const Conditioning* cond = nullptr;
+  const Conditioning* uncond = nullptr;  // only used when cfg > 1
+  double cfg = 1.0;
+  double guidance = 3.5;
+  std::vector<int64_t> seeds;         // one per image; the batch size
+  sampling::NoiseSource noise_source = sampling::NoiseSource::Cuda;
+  int64_t latent_channels = 16, latent_height = 0, latent_width = 0;
+  std::optional<Tensor> init_latent;  // [1 or B, C, h, w] clean latent (img2img)
+  std::optional<Tensor> keep_mask;    // inpainting: 1 where the original stays, [1, 1, h, w]
+  int job_no = 0;
+};
+
+struct PassResult {
+  Tensor latent;
+  bool interrupted = false;
+};
+
+// The number of model steps the pass will run (for progress totals).
+int pass_step_count(const PassSpec& spec);
+
+PassResult run_pass(const flux::FluxModel& model, const PassSpec& spec, ProgressTracker& progress);
+
+}  // namespace fluxgen
