@@ -2,6 +2,7 @@
 // straight into the GEMM), padding, resampling, pixel (un)shuffle, pooling.
 #include <algorithm>
 
+#include "backend/conv2d_geometry.h"
 #include "backend/cuda/cublaslt_gemm.h"
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_context.h"
@@ -13,27 +14,15 @@
 namespace fluxgen::cuda {
 
 namespace {
-void check_nchw(const Tensor& x, const char* op) {
-  check(x.defined() && x.ndim() == 4, op, ": input must be [N, C, H, W], got ", x.describe());
-}
 // Elements of the im2col buffer per band (64 MiB in bf16): big GEMMs, bounded memory.
 constexpr int64_t kIm2colElements = int64_t(32) << 20;
 }  // namespace
 
 Tensor CudaBackend::conv2d(const Tensor& x_in, const Tensor& weight, const Tensor* bias, int stride, int padding,
                            int groups) {
-  check_nchw(x_in, "conv2d");
-  check(weight.defined() && weight.ndim() == 4, "conv2d: weight must be [O, C/groups, kh, kw], got ", weight.describe());
-  check(stride >= 1 && padding >= 0 && groups >= 1, "conv2d: bad stride/padding/groups");
-  const int64_t N = x_in.dim(0), C = x_in.dim(1), H = x_in.dim(2), W = x_in.dim(3);
-  const int64_t O = weight.dim(0), Cg = weight.dim(1), kh = weight.dim(2), kw = weight.dim(3);
-  check(C == Cg * groups && O % groups == 0, "conv2d: input ", x_in.describe(), " does not match weight ",
-        weight.describe(), " with ", groups, " groups");
-  check(H + 2 * padding >= kh && W + 2 * padding >= kw, "conv2d: input ", x_in.describe(), " with padding ", padding,
-        " is smaller than the kernel ", weight.describe());
-  if (bias) check(bias->numel() == O, "conv2d: bias ", bias->describe(), " does not match ", O, " output channels");
-  const int64_t Ho = (H + 2 * padding - kh) / stride + 1, Wo = (W + 2 * padding - kw) / stride + 1;
-  const int64_t Og = O / groups, CKK = Cg * kh * kw, HWo = Ho * Wo;
+  const Conv2dGeometry geo = conv2d_geometry(x_in, weight, bias, stride, padding, groups);
+  const int64_t N = geo.N, C = geo.C, H = geo.H, W = geo.W, O = geo.O, Cg = geo.Cg, kh = geo.kh, kw = geo.kw;
+  const int64_t Ho = geo.Ho, Wo = geo.Wo, Og = geo.Og, CKK = geo.CKK, HWo = Ho * Wo;
   const DType act = options_.activations;
   const Tensor x = input(x_in, "conv2d");
   Tensor out = device_empty({N, O, Ho, Wo}, act);
