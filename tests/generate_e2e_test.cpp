@@ -278,6 +278,41 @@ TEST(GenerateCli, PreviewAndPresets) {
   EXPECT_NE(r.err.find("unknown preview type"), std::string::npos) << r.err;
 }
 
+TEST(GenerateCli, SettingsFileWithFlagsWinningAndHiresOverrides) {
+  FLUXGEN_REQUIRE_CLI();
+  const std::string dir = test::temp_dir();
+  const std::string settings = dir + "/settings.json";
+  {
+    std::ofstream(settings) << R"({"prompt": "from the file", "steps": 2, "width": 32, "height": 32,
+      "seed": 5, "sampler_name": "Euler", "distilled_cfg_scale": 2.5})";
+  }
+  auto r = test::run_fluxgen({"generate", "--models-dir", tiny_models_dir(), "--settings", settings, "--seed", "9",
+                              "--hires-scale", "1.5", "--hires-upscaler", "Lanczos", "--hires-steps", "1",
+                              "--denoise", "0.3", "--hr-prompt", "hires words", "--hr-distilled-guidance", "4",
+                              "--output", dir + "/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto info = test::run_fluxgen({"png-info", dir + "/out/00000-9.png"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find("from the file"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("Steps: 2"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("Seed: 9"), std::string::npos) << info.out;  // the flag won
+  EXPECT_NE(info.out.find("Distilled CFG Scale: 2.5"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("Hires prompt: hires words"), std::string::npos) << info.out;
+  EXPECT_EQ(read_image(dir + "/out/00000-9.png").width, 48);
+  // A settings file that is not JSON, or not an object: an error naming the file, no image.
+  { std::ofstream(settings) << "{\"steps\": 2,"; }
+  r = test::run_fluxgen({"generate", "--models-dir", tiny_models_dir(), "--settings", settings, "--output",
+                         dir + "/bad"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("settings.json"), std::string::npos) << r.err;
+  { std::ofstream(settings) << "[1, 2]"; }
+  r = test::run_fluxgen({"generate", "--models-dir", tiny_models_dir(), "--settings", settings, "--output",
+                         dir + "/bad"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("must be a JSON object"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/bad/00000-9.png"));
+}
+
 }  // namespace
 }  // namespace fluxgen
 

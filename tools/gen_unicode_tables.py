@@ -148,34 +148,28 @@ def width_map():
     return out
 
 
-def emit_triples(name, var, rows, out):
-    out.append(f'const {name} k{name}s[] = {{')
+def emit_array(element, array, var, rows, out):
+    """A C++ array of brace-initialised rows of hex numbers and a std::span named var over it."""
+    out.append(f'const {element} {array}[] = {{')
     line = ' '
-    for a, b, c in rows:
-        item = f' {{0x{a:X}, 0x{b:X}, 0x{c:X}}},'
+    for row in rows:
+        item = ' {' + ', '.join(f'0x{v:X}' for v in row) + '},'
         if len(line) + len(item) > 110:
             out.append(line)
             line = ' '
         line += item
     out.append(line)
     out.append('};')
-    out.append(f'const std::span<const {name}> {var}(k{name}s);')
+    out.append(f'const std::span<const {element}> {var}({array});')
     out.append('')
+
+
+def emit_triples(name, var, rows, out):
+    emit_array(name, f'k{name}s', var, rows, out)
 
 
 def emit_ranges(name, var, rs, out):
-    out.append(f'const CodeRange k{name}[] = {{')
-    line = ' '
-    for a, b in rs:
-        item = f' {{0x{a:X}, 0x{b:X}}},'
-        if len(line) + len(item) > 110:
-            out.append(line)
-            line = ' '
-        line += item
-    out.append(line)
-    out.append('};')
-    out.append(f'const std::span<const CodeRange> {var}(k{name});')
-    out.append('')
+    emit_array('CodeRange', f'k{name}', var, rs, out)
 
 
 def main():

@@ -7,6 +7,8 @@
 #include "cli/commands.h"
 #include "pipeline/generator.h"
 #include "io/image/image_io.h"
+#include "io/json.h"
+#include "io/mapped_file.h"
 #include "pipeline/output_files.h"
 #include "pipeline/preview.h"
 #include "util/error.h"
@@ -19,10 +21,12 @@ struct GenerateOptions {
   std::string output;
   std::string models_dir;
   std::optional<std::string> model, vae, clip, t5, prompt, negative_prompt, sampler, scheduler, storage, noise_source,
-      init_image, mask, hires_upscaler, adetailer, ad_prompt, preset;
+      init_image, mask, hires_upscaler, adetailer, ad_prompt, preset, hr_prompt, hr_negative_prompt, hr_sampler,
+      hr_scheduler, settings_file;
   std::optional<int64_t> seed;
   std::optional<int> width, height, steps, batch_size, batch_count, hires_steps, ad_steps, mask_blur, ad_mask_blur;
-  std::optional<double> cfg, distilled_guidance, denoise, hires_scale, ad_confidence, ad_denoise;
+  std::optional<double> cfg, distilled_guidance, denoise, hires_scale, ad_confidence, ad_denoise, hr_cfg,
+      hr_distilled_guidance;
   std::vector<std::string> loras;
   bool keep_text_encoders = false;
   std::string preview;
@@ -30,8 +34,16 @@ struct GenerateOptions {
   std::string preview_type = "Approx cheap";
 };
 
+// The --settings file: an A1111/Forge txt2img or img2img request body (what the API takes and what
+// users keep their settings in). Flags given on the command line replace its fields.
+json::Value read_settings_file(const std::string& path) {
+  json::Value v = json::parse(read_text_file(path), path);
+  check(v.is_object(), path, ": the settings must be a JSON object of A1111 fields (\"steps\": 20, ...)");
+  return v;
+}
+
 json::Value to_patch(const GenerateOptions& o) {
-  json::Value p = json::Value::object();
+  json::Value p = o.settings_file ? read_settings_file(*o.settings_file) : json::Value::object();
   auto set = [&](const char* key, const auto& v) {
     if (v) p[key] = *v;
   };
@@ -62,6 +74,12 @@ json::Value to_patch(const GenerateOptions& o) {
   set("hr_scale", o.hires_scale);
   set("hr_upscaler", o.hires_upscaler);
   set("hr_second_pass_steps", o.hires_steps);
+  set("hr_prompt", o.hr_prompt);
+  set("hr_negative_prompt", o.hr_negative_prompt);
+  set("hr_sampler_name", o.hr_sampler);
+  set("hr_scheduler", o.hr_scheduler);
+  set("hr_cfg", o.hr_cfg);
+  set("hr_distilled_cfg", o.hr_distilled_guidance);
   if (!o.loras.empty()) {
     json::Value l = json::Value::array();
     for (const auto& s : o.loras) l.push_back(s);
@@ -123,6 +141,12 @@ void register_generate_command(CLI::App& app) {
   cmd->add_option("--hires-upscaler", o->hires_upscaler, "HiRes.fix upscaler: an ESRGAN file name, Lanczos, Nearest, "
                                                          "Latent");
   cmd->add_option("--hires-steps", o->hires_steps, "HiRes.fix second-pass steps");
+  cmd->add_option("--hr-prompt", o->hr_prompt, "HiRes.fix prompt (default: the prompt)");
+  cmd->add_option("--hr-negative-prompt", o->hr_negative_prompt, "HiRes.fix negative prompt");
+  cmd->add_option("--hr-sampler", o->hr_sampler, "HiRes.fix sampler (default: the sampler)");
+  cmd->add_option("--hr-scheduler", o->hr_scheduler, "HiRes.fix scheduler (default: the scheduler)");
+  cmd->add_option("--hr-cfg", o->hr_cfg, "HiRes.fix CFG scale");
+  cmd->add_option("--hr-distilled-guidance", o->hr_distilled_guidance, "HiRes.fix distilled CFG scale");
   cmd->add_option("--adetailer", o->adetailer, "ADetailer detector (face_yolov8s.pt ...)");
   cmd->add_option("--ad-prompt", o->ad_prompt, "ADetailer prompt");
   cmd->add_option("--ad-confidence", o->ad_confidence, "ADetailer detection confidence");
@@ -130,6 +154,8 @@ void register_generate_command(CLI::App& app) {
   cmd->add_option("--ad-steps", o->ad_steps, "ADetailer steps");
   cmd->add_option("--ad-mask-blur", o->ad_mask_blur, "ADetailer mask blur");
   cmd->add_option("--preset", o->preset, "fast, quality or max (explicit flags win)");
+  cmd->add_option("--settings", o->settings_file, "A1111/Forge request JSON (txt2img/img2img fields, "
+                                                  "alwayson_scripts ...); flags win. Images in it are file paths");
   cmd->add_option("--output", o->output, "Output folder")->required();
   cmd->add_option("--preview", o->preview, "Write a live preview PNG here while sampling");
   cmd->add_option("--preview-every", o->preview_every, "Preview every N steps")->check(CLI::Range(1, 1000))->capture_default_str();

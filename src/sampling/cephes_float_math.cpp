@@ -2,12 +2,7 @@
 
 // Every rounding step below is deliberate: the compiler must not fuse a separate multiply and add
 // (GCC does so by default when the target has FMA), nor may it reorder anything.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#endif
+#include "sampling/no_fp_contract.h"
 
 #include <bit>
 #include <cmath>

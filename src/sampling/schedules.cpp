@@ -2,12 +2,7 @@
 
 // The references compute these in float32 (torch) or double (Python floats) one operation at a
 // time; so do we, without fusing multiply-adds.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#endif
+#include "sampling/no_fp_contract.h"
 
 #include <algorithm>
 #include <cmath>

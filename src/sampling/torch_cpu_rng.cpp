@@ -1,12 +1,7 @@
 #include "sampling/torch_cpu_rng.h"
 
 // The Box-Muller steps round exactly as PyTorch's compiled kernel does; no contraction here.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#endif
+#include "sampling/no_fp_contract.h"
 
 #include <cmath>
 #include <numbers>

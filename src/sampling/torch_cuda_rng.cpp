@@ -2,12 +2,7 @@
 
 // u and v are single fused multiply-adds on the GPU (nvcc contracts them); nothing else may be
 // fused here.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#endif
+#include "sampling/no_fp_contract.h"
 
 #include <algorithm>
 #include <cmath>

@@ -37,38 +37,32 @@ uint8_t div255(unsigned v) {
 
 }  // namespace
 
-Image to_rgb(const Image& image) {
-  if (image.channels == 3) return image;
-  Image out(image.width, image.height, 3);
+namespace {
+
+// Gray is replicated into R, G and B; an alpha channel is dropped (3) or made opaque where the
+// source has none (4).
+Image to_color(const Image& image, int channels) {
+  if (image.channels == channels) return image;
+  Image out(image.width, image.height, channels);
   const size_t n = static_cast<size_t>(image.width) * image.height;
   for (size_t i = 0; i < n; ++i) {
     const uint8_t* p = image.pixels.data() + i * image.channels;
-    uint8_t* q = out.pixels.data() + i * 3;
+    uint8_t* q = out.pixels.data() + i * channels;
     if (image.channels == 1) {
       q[0] = q[1] = q[2] = p[0];
     } else {
       q[0] = p[0], q[1] = p[1], q[2] = p[2];
     }
+    if (channels == 4) q[3] = image.channels == 4 ? p[3] : 255;
   }
   return out;
 }
 
-Image to_rgba(const Image& image) {
-  if (image.channels == 4) return image;
-  Image out(image.width, image.height, 4);
-  const size_t n = static_cast<size_t>(image.width) * image.height;
-  for (size_t i = 0; i < n; ++i) {
-    const uint8_t* p = image.pixels.data() + i * image.channels;
-    uint8_t* q = out.pixels.data() + i * 4;
-    if (image.channels == 1) {
-      q[0] = q[1] = q[2] = p[0];
-    } else {
-      q[0] = p[0], q[1] = p[1], q[2] = p[2];
-    }
-    q[3] = 255;
-  }
-  return out;
-}
+}  // namespace
+
+Image to_rgb(const Image& image) { return to_color(image, 3); }
+
+Image to_rgba(const Image& image) { return to_color(image, 4); }
 
 Image to_gray(const Image& image) {
   if (image.channels == 1) return image;

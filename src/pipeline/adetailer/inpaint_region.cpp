@@ -52,28 +52,23 @@ CropRegion expand_crop_region(CropRegion r, int processing_width, int processing
         "x", processing_height);
   const double ratio_crop = static_cast<double>(r.width()) / r.height();
   const double ratio_processing = static_cast<double>(processing_width) / processing_height;
+  // Grows [lo, hi] by diff (split as Python's // splits it), shifts it back inside [0, limit).
+  const auto grow = [](int& lo, int& hi, int diff, int limit) {
+    lo -= floor_div2(diff);
+    hi += diff - floor_div2(diff);
+    if (hi >= limit) {
+      const int d = hi - limit;
+      hi -= d, lo -= d;
+    }
+    if (lo < 0) hi -= lo, lo = 0;
+    if (hi >= limit) hi = limit;
+  };
   if (ratio_crop > ratio_processing) {
     const double desired_height = r.width() / ratio_processing;
-    const int diff = static_cast<int>(desired_height - r.height());  // int() truncates
-    r.y1 -= floor_div2(diff);
-    r.y2 += diff - floor_div2(diff);
-    if (r.y2 >= image_height) {
-      const int d = r.y2 - image_height;
-      r.y2 -= d, r.y1 -= d;
-    }
-    if (r.y1 < 0) r.y2 -= r.y1, r.y1 = 0;
-    if (r.y2 >= image_height) r.y2 = image_height;
+    grow(r.y1, r.y2, static_cast<int>(desired_height - r.height()), image_height);  // int() truncates
   } else {
     const double desired_width = r.height() * ratio_processing;
-    const int diff = static_cast<int>(desired_width - r.width());
-    r.x1 -= floor_div2(diff);
-    r.x2 += diff - floor_div2(diff);
-    if (r.x2 >= image_width) {
-      const int d = r.x2 - image_width;
-      r.x2 -= d, r.x1 -= d;
-    }
-    if (r.x1 < 0) r.x2 -= r.x1, r.x1 = 0;
-    if (r.x2 >= image_width) r.x2 = image_width;
+    grow(r.x1, r.x2, static_cast<int>(desired_width - r.width()), image_width);
   }
   return r;
 }

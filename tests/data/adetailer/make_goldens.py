@@ -19,43 +19,17 @@ Everything here is deterministic (fixed NumPy seed); rerunning reproduces the sa
 """
 import json
 import os
-import struct
+import sys
 
 import cv2
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from golden_files import test_picture, write_safetensors  # noqa: E402
+
 rng = np.random.default_rng(20250311)
-
-
-def write_safetensors(path, tensors, metadata):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        arr = np.ascontiguousarray(tensors[name])
-        dtype = {np.uint8: "U8", np.float32: "F32"}[arr.dtype.type]
-        data = arr.tobytes()
-        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header["__metadata__"] = metadata
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-
-
-def picture(h, w, c):
-    """Edges, gradients and noise, so every interpolation tap and rounding step matters."""
-    y, x = np.mgrid[0:h, 0:w]
-    planes = [x * 255 / max(w - 1, 1), y * 255 / max(h - 1, 1), ((x + y) % 7) * 36, 255 - (x * y) % 256]
-    base = np.stack(planes[:c], -1)
-    noise = rng.integers(0, 256, size=(h, w, c))
-    img = np.where((x // 5 + y // 4)[..., None] % 3 == 0, noise, base)
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def binary_mask(h, w, boxes):
@@ -69,7 +43,7 @@ t = {}
 meta = {"opencv": cv2.__version__, "pillow": Image.__version__}
 
 # cv2.resize INTER_LINEAR: up, down, mixed, exact halving (INTER_AREA's fast path), odd sizes.
-srcs = {"gray": picture(30, 40, 1)[..., 0], "rgb": picture(30, 40, 3), "rgba": picture(30, 40, 4)}
+srcs = {"gray": test_picture(rng, 30, 40, 1)[..., 0], "rgb": test_picture(rng, 30, 40, 3), "rgba": test_picture(rng, 30, 40, 4)}
 sizes = [(50, 37), (25, 19), (64, 11), (20, 15), (40, 30), (13, 60), (1, 7), (99, 1)]
 for ch, src in srcs.items():
     t[f"resize.src.{ch}"] = src
@@ -113,7 +87,7 @@ for i, box in enumerate(rect_boxes):
 t["rect.boxes"] = np.array(rect_boxes, np.float32)
 
 # ImageChops.offset wraps around: ADetailer's offset(mask, x, y) is ImageChops.offset(mask, x, -y).
-off_src = picture(9, 13, 1)[..., 0]
+off_src = test_picture(rng, 9, 13, 1)[..., 0]
 t["offset.src"] = off_src
 offsets = [[3, 0], [0, 2], [-4, -5], [15, 11], [-13, 9]]
 for x, y in offsets:

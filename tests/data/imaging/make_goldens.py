@@ -16,43 +16,18 @@ Writes:
 
 Everything here is deterministic (fixed NumPy seed); rerunning reproduces the same bytes.
 """
-import json
 import os
+import sys
 import struct
 
 import numpy as np
 from PIL import Image, PngImagePlugin
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from golden_files import test_picture, write_safetensors  # noqa: E402
+
 rng = np.random.default_rng(20240611)
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, arr in tensors.items():
-        arr = np.ascontiguousarray(arr)
-        dtype = {np.uint8: "U8", np.float32: "F32"}[arr.dtype.type]
-        data = arr.tobytes()
-        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-
-
-def smooth_noise(h, w, c):
-    """A test picture with edges, gradients and noise, so every filter tap matters."""
-    y, x = np.mgrid[0:h, 0:w]
-    planes = [x * 255 / max(w - 1, 1), y * 255 / max(h - 1, 1), ((x + y) % 7) * 36, 255 - (x * y) % 256]
-    base = np.stack(planes[:c], -1)
-    noise = rng.integers(0, 256, size=(h, w, c))
-    img = np.where((x // 5 + y // 4)[..., None] % 3 == 0, noise, base)
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def a1111_resize_image(resize_mode, im, width, height):
@@ -91,11 +66,11 @@ def a1111_resize_image(resize_mode, im, width, height):
 
 def resize_goldens():
     out = {}
-    rgb = smooth_noise(23, 37, 3)
-    rgba = smooth_noise(19, 29, 4)
+    rgb = test_picture(rng, 23, 37, 3)
+    rgba = test_picture(rng, 19, 29, 4)
     rgba[..., 3] = np.where(rgba[..., 3] < 40, 0, rgba[..., 3])  # some fully transparent pixels
     rgba[:3, :, 3] = 255
-    gray = smooth_noise(17, 21, 1)[..., 0]
+    gray = test_picture(rng, 17, 21, 1)[..., 0]
     flt = (rng.standard_normal((13, 18)) * 2.0).astype(np.float32)
     out["src.rgb"] = rgb
     out["src.rgba"] = rgba
@@ -148,8 +123,8 @@ def exif_user_comment(text):
 
 def files_and_decode_goldens():
     out = {}
-    rgb = smooth_noise(24, 32, 3)
-    rgba = smooth_noise(24, 32, 4)
+    rgb = test_picture(rng, 24, 32, 3)
+    rgba = test_picture(rng, 24, 32, 4)
     out["src.rgb"] = rgb
     out["src.rgba"] = rgba
 
