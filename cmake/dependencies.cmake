@@ -53,8 +53,11 @@ if(FLUXGEN_CUDA)
   endif()
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
+    # Every architecture the backend targets by default (about 4 minutes of nvcc on 2 cores);
+    # a GPU check builds only its own card's (tools/gpu_check.sh: -DFLUXGEN_CUDA_ARCHS=90).
+    set(FLUXGEN_CUDA_ARCHS "80;86;89;90" CACHE STRING "CUDA architectures the backend is compiled for")
     if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
-      set(CMAKE_CUDA_ARCHITECTURES 80 86 89 90)
+      set(CMAKE_CUDA_ARCHITECTURES ${FLUXGEN_CUDA_ARCHS})
     endif()
     if(NOT DEFINED CMAKE_CUDA_STANDARD)
       set(CMAKE_CUDA_STANDARD 17)

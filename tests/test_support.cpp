@@ -1,6 +1,5 @@
 #include "test_support.h"
 
-#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,30 +15,6 @@
 #include "util/error.h"
 
 namespace fluxgen::test {
-
-std::string fixture(const std::string& name) {
-  const char* env = std::getenv("FLUXGEN_FIXTURES");
-  return std::string(env && *env ? env : FLUXGEN_TEST_FIXTURES) + "/" + name;
-}
-
-double rel_l2(const Tensor& a, const Tensor& b) {
-  const auto va = to_vector(a), vb = to_vector(b);
-  check(va.size() == vb.size(), "rel_l2: ", a.describe(), " vs ", b.describe());
-  double num = 0, den = 0;
-  for (size_t i = 0; i < va.size(); ++i) {
-    num += (double(va[i]) - vb[i]) * (double(va[i]) - vb[i]);
-    den += double(vb[i]) * vb[i];
-  }
-  return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
-}
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  const auto va = to_vector(a), vb = to_vector(b);
-  check(va.size() == vb.size(), "max_abs_diff: ", a.describe(), " vs ", b.describe());
-  double m = 0;
-  for (size_t i = 0; i < va.size(); ++i) m = std::max(m, std::fabs(double(va[i]) - vb[i]));
-  return m;
-}
 
 namespace {
 struct TempDirs {

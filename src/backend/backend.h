@@ -1,7 +1,9 @@
 // The one interface of tensor operations every device implements. Models call the free functions
 // in backend/ops.h, which pick the backend of the tensors' device; no model branches on devices.
 // Activations are F32 on the CPU backend; weights may be in any storage dtype (backends dequantize
-// them as they go, never the whole tensor at once).
+// them as they go, never the whole tensor at once). An accelerator's backend also takes host
+// tensors as arguments (ops.h sends a call there when any argument lives on its device): models
+// mix small tensors they compute on the host with device activations and weights.
 #pragma once
 #include <vector>
 
@@ -19,6 +21,11 @@ class Backend {
 
   // Moves a tensor onto this backend's device in its compute dtype (F32 on the CPU).
   virtual Tensor upload(const Tensor& host) = 0;
+  // A host tensor copied to this device as it is stored: same dtype, NF4/FP4 codes with their
+  // absmax. Weights stay resident this way in their storage dtype (backend/device_weight_store.h),
+  // and so do tables computed on the host that must keep their precision (RoPE angles). The CPU
+  // backend returns the tensor itself.
+  virtual Tensor upload_weight(const Tensor& host) = 0;
   // Copies a tensor of this device back to the host as F32.
   virtual Tensor download(const Tensor& t) = 0;
 

@@ -1,4 +1,5 @@
-// Tensor operations for model code: each call runs on the device of its first tensor argument.
+// Tensor operations for model code: each call runs on the accelerator when any of its tensor
+// arguments lives there (its backend takes the host arguments as inputs), else on the CPU.
 // See backend/backend.h for the exact semantics of each operation.
 #pragma once
 #include <vector>
@@ -9,6 +10,11 @@ namespace fluxgen::ops {
 
 // A tensor as host F32 (a copy back from the device, or the tensor itself on the CPU).
 Tensor to_host(const Tensor& t);
+// `t` on the device of `like`: itself when already there, a copy kept in its own dtype when `like`
+// is on an accelerator (Backend::upload_weight), host F32 when `like` is on the host. For tables a
+// model computes on the host once per forward (RoPE angles, position biases) so that every op
+// using them does not copy them again.
+Tensor to_device_of(const Tensor& t, const Tensor& like);
 Tensor dequantize(const Tensor& weight);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias = nullptr);
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias = nullptr, bool causal = false,

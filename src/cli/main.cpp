@@ -4,6 +4,9 @@
 
 #include "cli/commands.h"
 #include "util/error.h"
+#ifdef FLUXGEN_WITH_CUDA
+#include "backend/cuda/cuda_install.h"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"fluxgen " FLUXGEN_VERSION ": a native FLUX.1-dev image generator (low-bit weights, LoRA, HiRes.fix, "
@@ -15,6 +18,10 @@ int main(int argc, char** argv) {
   eval->require_subcommand(1);
   fluxgen::cli::register_eval_commands(*eval);
   try {
+#ifdef FLUXGEN_WITH_CUDA
+    // Registers the GPU backend when this machine has a CUDA device; without one nothing changes.
+    fluxgen::cuda::install();
+#endif
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);

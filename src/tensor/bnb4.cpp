@@ -33,6 +33,9 @@ constexpr std::array<float, 15> kNF4Thresholds = {
 constexpr std::array<float, 7> kFP4Thresholds = {0.00260417f, 0.0859375f, 0.20833333f, 0.29166667f,
                                                  0.4166667f,  0.583333f,  0.8333333f};
 
+// FP4's codes 0..7 in ascending order of magnitude.
+constexpr std::array<uint8_t, 8> kFP4AscendingCodes = {0, 1, 6, 7, 4, 5, 2, 3};
+
 struct Tables {
   std::array<float, 16> values;
   // Code indices in ascending order of value (FP4: of magnitude, codes 0..7).
@@ -52,8 +55,7 @@ Tables make_nf4() {
 Tables make_fp4() {
   Tables t{};
   for (int i = 0; i < 16; ++i) t.values[i] = static_cast<float>(kFP4[i] / 12.0);
-  const uint8_t ascending[8] = {0, 1, 6, 7, 4, 5, 2, 3};
-  for (int i = 0; i < 8; ++i) t.sorted_index[i] = ascending[i];
+  for (int i = 0; i < 8; ++i) t.sorted_index[i] = kFP4AscendingCodes[i];
   return t;
 }
 
@@ -68,6 +70,9 @@ const Tables& tables(DType format) {
 }  // namespace
 
 const std::array<float, 16>& code_table(DType format) { return tables(format).values; }
+const std::array<float, 15>& nf4_thresholds() { return kNF4Thresholds; }
+const std::array<float, 7>& fp4_thresholds() { return kFP4Thresholds; }
+const std::array<uint8_t, 8>& fp4_magnitude_codes() { return kFP4AscendingCodes; }
 
 uint8_t quantize_value(DType format, float x) {
   const Tables& t = tables(format);

@@ -18,6 +18,13 @@ constexpr int kDefaultBlockSize = 64;
 // The 16 code values of NF4 or FP4 (index = the 4-bit code).
 const std::array<float, 16>& code_table(DType format);
 
+// The constants quantize_value decides with, ascending: NF4 counts the thresholds x lies above;
+// FP4 counts those |x| lies above, maps the count through fp4_magnitude_codes and puts the sign
+// in bit 3. Device quantizers use these very numbers to stay bit-compatible.
+const std::array<float, 15>& nf4_thresholds();
+const std::array<float, 7>& fp4_thresholds();
+const std::array<uint8_t, 8>& fp4_magnitude_codes();
+
 // Index of the code nearest to x (x already divided by the block's absmax).
 uint8_t quantize_value(DType format, float x);
 

@@ -10,6 +10,7 @@ class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
   Tensor upload(const Tensor& host) override;
+  Tensor upload_weight(const Tensor& host) override;
   Tensor download(const Tensor& t) override;
 
   Tensor dequantize(const Tensor& weight) override;

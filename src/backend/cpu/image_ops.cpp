@@ -5,33 +5,18 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/gemm.h"
+#include "backend/conv2d_geometry.h"
 #include "tensor/convert.h"
 #include "util/error.h"
 
 namespace fluxgen {
 
-namespace {
-void check_nchw(const Tensor& x, const char* op) {
-  check(x.ndim() == 4, op, ": input must be [N, C, H, W], got ", x.describe());
-}
-}  // namespace
-
 Tensor CpuBackend::conv2d(const Tensor& x_in, const Tensor& weight, const Tensor* bias, int stride, int padding,
                           int groups) {
   const Tensor x = cpu::as_f32(x_in, "conv2d");
-  check_nchw(x, "conv2d");
-  check(weight.ndim() == 4, "conv2d: weight must be [O, C/groups, kh, kw], got ", weight.describe());
-  check(stride >= 1 && padding >= 0 && groups >= 1, "conv2d: bad stride/padding/groups");
-  const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
-  const int64_t O = weight.dim(0), Cg = weight.dim(1), kh = weight.dim(2), kw = weight.dim(3);
-  check(C == Cg * groups && O % groups == 0, "conv2d: input ", x.describe(), " does not match weight ",
-        weight.describe(), " with ", groups, " groups");
-  // Checked before dividing: C++ division truncates toward zero, so a negative span would
-  // otherwise still yield one output row.
-  check(H + 2 * padding >= kh && W + 2 * padding >= kw, "conv2d: input ", x.describe(), " with padding ", padding,
-        " is smaller than the kernel ", weight.describe());
-  const int64_t Ho = (H + 2 * padding - kh) / stride + 1, Wo = (W + 2 * padding - kw) / stride + 1;
-  const int64_t Og = O / groups, CKK = Cg * kh * kw, HWo = Ho * Wo;
+  const Conv2dGeometry geo = conv2d_geometry(x, weight, bias, stride, padding, groups);
+  const int64_t N = geo.N, C = geo.C, H = geo.H, W = geo.W, O = geo.O, Cg = geo.Cg, kh = geo.kh, kw = geo.kw;
+  const int64_t Ho = geo.Ho, Wo = geo.Wo, Og = geo.Og, CKK = geo.CKK, HWo = Ho * Wo;
   const Tensor w = to_f32(weight);  // conv kernels are small next to their activations
   Tensor out = Tensor::empty({N, O, Ho, Wo});
   const bool pointwise = kh == 1 && kw == 1 && stride == 1 && padding == 0;
@@ -74,7 +59,6 @@ Tensor CpuBackend::conv2d(const Tensor& x_in, const Tensor& weight, const Tensor
   }
   if (bias) {
     const Tensor b = cpu::as_f32(*bias, "conv2d bias");
-    check(b.numel() == O, "conv2d: bias ", bias->describe(), " does not match ", O, " output channels");
     float* op = out.f32();
 #pragma omp parallel for collapse(2) schedule(static) if (out.numel() > 65536)
     for (int64_t n = 0; n < N; ++n)

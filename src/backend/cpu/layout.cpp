@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/token_ids.h"
 #include "tensor/convert.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -124,29 +125,11 @@ Tensor CpuBackend::slice(const Tensor& x, int dim, int64_t start, int64_t end) {
 Tensor CpuBackend::embedding(const Tensor& ids, const Tensor& table) {
   check(table.ndim() == 2, "embedding: table must be [V, D], got ", table.describe());
   const int64_t V = table.dim(0), D = table.dim(1);
-  check(ids.device() == Device::CPU, "embedding: ids are not on the host");
-  // Integer ids are read as integers: through fp32 they would lose exactness past 2^24.
-  const int64_t n = ids.numel();
-  std::vector<int64_t> idv(static_cast<size_t>(n));
-  if (ids.dtype() == DType::I64) {
-    if (n) std::memcpy(idv.data(), ids.raw_data(), static_cast<size_t>(n) * sizeof(int64_t));
-  } else if (ids.dtype() == DType::I32) {
-    for (int64_t i = 0; i < n; ++i) idv[static_cast<size_t>(i)] = ids.data<int32_t>()[i];
-  } else {
-    const std::vector<float> f = to_vector(ids);
-    for (size_t i = 0; i < f.size(); ++i) {
-      check(f[i] >= 0.0f && f[i] < static_cast<float>(V) && f[i] == std::floor(f[i]), "embedding: token id ", f[i],
-            " outside the vocabulary of ", V);
-      idv[i] = static_cast<int64_t>(f[i]);
-    }
-  }
+  const std::vector<int64_t> idv = read_token_ids(ids, V);
   Shape out_shape = ids.shape();
   out_shape.push_back(D);
   Tensor out = Tensor::empty(out_shape);
-  for (size_t i = 0; i < idv.size(); ++i) {
-    check(idv[i] >= 0 && idv[i] < V, "embedding: token id ", idv[i], " outside the vocabulary of ", V);
-    decode_range(table, idv[i] * D, D, out.f32() + static_cast<int64_t>(i) * D);
-  }
+  for (size_t i = 0; i < idv.size(); ++i) decode_range(table, idv[i] * D, D, out.f32() + static_cast<int64_t>(i) * D);
   return out;
 }
 

@@ -21,6 +21,10 @@ Tensor as_f32(const Tensor& t, const char* op) {
 }  // namespace cpu
 
 Tensor CpuBackend::upload(const Tensor& host) { return cpu::as_f32(host, "upload"); }
+Tensor CpuBackend::upload_weight(const Tensor& host) {
+  check(host.defined() && host.device() == Device::CPU, "upload_weight: tensor is not on the host");
+  return host;
+}
 Tensor CpuBackend::download(const Tensor& t) { return cpu::as_f32(t, "download"); }
 
 Tensor CpuBackend::dequantize(const Tensor& weight) { return cpu::as_f32(weight, "dequantize"); }

@@ -59,7 +59,11 @@ Tensor FluxModel::forward(const FluxInputs& in) const {
   }
   vec = ops::add(vec, vector_in.forward(in.y));
   Tensor txt = txt_in.forward(in.txt);
-  const RopeTables pe = rope_tables(ops::concat({in.txt_ids, in.img_ids}, 1), c.axes_dim, c.theta);
+  RopeTables pe = rope_tables(ops::concat({in.txt_ids, in.img_ids}, 1), c.axes_dim, c.theta);
+  // Built on the host once per forward; placed beside the activations (in fp32) so that the
+  // rope calls of every block do not each copy them to the device.
+  pe.cos = ops::to_device_of(pe.cos, img);
+  pe.sin = ops::to_device_of(pe.sin, img);
 
   for (const auto& block : double_blocks) block.forward(img, txt, vec, pe);
   const int64_t T = txt.dim(1);

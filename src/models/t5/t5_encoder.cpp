@@ -45,8 +45,10 @@ Tensor T5Encoder::forward(const Tensor& ids_in) const {
   for (int64_t i = 0; i < ids.numel(); ++i)
     check(id[i] >= 0 && id[i] < c.vocab_size, src, ": T5 token id ", id[i], " at position ", i % L,
           " is outside the vocabulary of ", c.vocab_size);
-  const Tensor bias = relative_position_bias(relative_attention_bias, L, c.relative_attention_max_distance);
   Tensor h = ops::embedding(ids, embed_tokens);
+  // Built on the host, placed beside the activations once for all layers.
+  const Tensor bias =
+      ops::to_device_of(relative_position_bias(relative_attention_bias, L, c.relative_attention_max_distance), h);
   for (const T5Block& b : blocks) h = b.forward(h, bias);
   return final_layer_norm.forward(h);
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "backend/ops.h"
 #include "tensor/convert.h"
 #include "util/error.h"
 
@@ -25,7 +26,7 @@ int64_t relative_position_bucket(int64_t relative_position, int64_t num_buckets,
 Tensor relative_position_bias(const Tensor& table, int64_t length, int64_t max_distance) {
   check(table.ndim() == 2, "T5: relative attention bias table must be [buckets, heads], got ", table.describe());
   const int64_t buckets = table.dim(0), heads = table.dim(1);
-  const std::vector<float> t = to_vector(table);
+  const std::vector<float> t = to_vector(ops::to_host(table));
   Tensor bias = Tensor::empty({1, heads, length, length});
   float* out = bias.f32();
   for (int64_t q = 0; q < length; ++q) {

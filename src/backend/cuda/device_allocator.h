@@ -1,0 +1,46 @@
+// Device memory for tensors: cudaMalloc'd blocks kept in a cache when their tensors die and handed
+// out again for requests of about the same size, so a denoising loop that allocates the same
+// activations every step stops calling cudaMalloc after the first one. No managed memory.
+// Every kernel runs on the one stream of the CUDA context, which orders a block's reuse after the
+// work that used it; a block is never touched by two streams.
+#pragma once
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "tensor/tensor.h"
+
+namespace fluxgen::cuda {
+
+struct MemoryStats {
+  size_t in_use = 0;         // bytes held by live tensors (block sizes)
+  size_t peak_in_use = 0;
+  size_t reserved = 0;       // bytes obtained from cudaMalloc: in use + cached
+  size_t peak_reserved = 0;
+};
+
+class DeviceAllocator {
+ public:
+  // A block of at least `bytes`, 256-byte aligned; its Storage gives the block back when released.
+  // On cudaMalloc failure the cache is emptied and the allocation tried once more; then it throws
+  // naming the size and what is in use.
+  std::shared_ptr<Storage> allocate(size_t bytes);
+  // cudaFree of every cached block (not of blocks in use).
+  void release_cached();
+  MemoryStats stats() const;
+  // Peaks restart from the current values.
+  void reset_peaks();
+  // Fills every block handed out with 0xFF bytes (NaN in F32 and BF16) so that tests see any
+  // element a kernel failed to write.
+  void set_poison(bool poison) { poison_ = poison; }
+
+ private:
+  void give_back(void* block, size_t size);
+  mutable std::mutex mutex_;
+  std::multimap<size_t, void*> cached_;  // block size -> block
+  MemoryStats stats_;
+  bool poison_ = false;
+};
+
+}  // namespace fluxgen::cuda

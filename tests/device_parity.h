@@ -1,0 +1,27 @@
+// The fixture models (FLUX with and without online LoRA, the autoencoder, CLIP, T5) run with their
+// weights resident on a device (DeviceWeightStore) and their inputs uploaded there, each output
+// compared with its golden reference. The CPU suite runs it on a stand-in device to prove the
+// models never touch device memory on the host; tests/gpu runs it on the GPU.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace fluxgen::test {
+
+struct DeviceParity {
+  std::string name;  // "flux", "flux lora kohya (online)", "vae decode", "clip pooled", ...
+  double error;      // relative L2 against the reference
+};
+
+struct DeviceParityOptions {
+  Device device = Device::CUDA;
+  // Float weights converted to this dtype on the host before they are placed (nullopt: as stored).
+  std::optional<DType> weights;
+};
+
+std::vector<DeviceParity> run_device_parities(const DeviceParityOptions& options);
+
+}  // namespace fluxgen::test
