@@ -16,31 +16,22 @@ std::string long_prompt() {
   return prompt;
 }
 
-void BM_ClipLoad(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(ClipTokenizer::load());
+template <typename Tokenizer>
+void BM_Load(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(Tokenizer::load());
 }
-BENCHMARK(BM_ClipLoad)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Load, ClipTokenizer)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Load, T5Tokenizer)->Unit(benchmark::kMillisecond);
 
-void BM_T5Load(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(T5Tokenizer::load());
-}
-BENCHMARK(BM_T5Load)->Unit(benchmark::kMillisecond);
-
-void BM_ClipEncodeLongPrompt(benchmark::State& state) {
-  const ClipTokenizer tok = ClipTokenizer::load();
+template <typename Tokenizer>
+void BM_EncodeLongPrompt(benchmark::State& state) {
+  const Tokenizer tok = Tokenizer::load();
   const std::string prompt = long_prompt();
   for (auto _ : state) benchmark::DoNotOptimize(tok.encode(prompt));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * prompt.size()));
 }
-BENCHMARK(BM_ClipEncodeLongPrompt)->Unit(benchmark::kMillisecond);
-
-void BM_T5EncodeLongPrompt(benchmark::State& state) {
-  const T5Tokenizer tok = T5Tokenizer::load();
-  const std::string prompt = long_prompt();
-  for (auto _ : state) benchmark::DoNotOptimize(tok.encode(prompt));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * prompt.size()));
-}
-BENCHMARK(BM_T5EncodeLongPrompt)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_EncodeLongPrompt, ClipTokenizer)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_EncodeLongPrompt, T5Tokenizer)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace fluxgen
