@@ -7,6 +7,7 @@
 #include "io/safetensors.h"
 #include "io/torch_pickle/torch_store.h"
 #include "util/error.h"
+#include "util/map_keys.h"
 #include "util/strings.h"
 
 namespace fluxgen {
@@ -74,12 +75,7 @@ class SafetensorsStore final : public TensorStore {
       }
     }
   }
-  std::vector<std::string> names() const override {
-    std::vector<std::string> out;
-    out.reserve(index_.size());
-    for (const auto& [k, v] : index_) out.push_back(k);
-    return out;
-  }
+  std::vector<std::string> names() const override { return map_keys(index_); }
   bool contains(const std::string& name) const override { return index_.count(name) > 0; }
   Tensor get(const std::string& name) const override { return file_of(name).get(name); }
   Shape shape(const std::string& name) const override { return file_of(name).find(name)->shape; }

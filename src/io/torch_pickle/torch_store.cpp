@@ -5,6 +5,7 @@
 #include "io/torch_pickle/state_dict_names.h"
 #include "io/torch_pickle/torch_checkpoint.h"
 #include "util/error.h"
+#include "util/map_keys.h"
 
 namespace fluxgen {
 namespace {
@@ -21,12 +22,7 @@ class TorchCheckpointStore final : public TensorStore {
       fail(ckpt_->source(), ": ", e.what());
     }
   }
-  std::vector<std::string> names() const override {
-    std::vector<std::string> out;
-    out.reserve(index_.size());
-    for (const auto& [name, i] : index_) out.push_back(name);
-    return out;
-  }
+  std::vector<std::string> names() const override { return map_keys(index_); }
   bool contains(const std::string& name) const override { return index_.count(name) > 0; }
   Tensor get(const std::string& name) const override { return ckpt_->materialize(record_index(name)); }
   Shape shape(const std::string& name) const override { return ckpt_->objects().tensors[record_index(name)].shape; }

@@ -4,6 +4,7 @@
 
 #include "backend/ops.h"
 #include "util/error.h"
+#include "util/map_keys.h"
 
 namespace fluxgen::flux {
 
@@ -91,11 +92,7 @@ class DiffusersAsBflStore final : public TensorStore {
     }
   }
 
-  std::vector<std::string> names() const override {
-    std::vector<std::string> out;
-    for (const auto& [k, v] : recipes_) out.push_back(k);
-    return out;
-  }
+  std::vector<std::string> names() const override { return map_keys(recipes_); }
   bool contains(const std::string& name) const override { return recipes_.count(name) > 0; }
   std::string source() const override { return base_->source(); }
   std::string metadata(const std::string& key) const override { return base_->metadata(key); }

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "util/error.h"
+#include "util/map_keys.h"
 
 namespace fluxgen::vae {
 
@@ -49,11 +50,7 @@ class DiffusersVaeStore final : public TensorStore {
     }
   }
 
-  std::vector<std::string> names() const override {
-    std::vector<std::string> out;
-    for (const auto& [k, v] : map_) out.push_back(k);
-    return out;
-  }
+  std::vector<std::string> names() const override { return map_keys(map_); }
   bool contains(const std::string& name) const override { return map_.count(name) > 0; }
   std::string source() const override { return base_->source(); }
   std::string metadata(const std::string& key) const override { return base_->metadata(key); }
