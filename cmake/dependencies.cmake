@@ -3,14 +3,24 @@
 find_package(OpenMP)
 find_package(Threads REQUIRED)
 
-# CPU GEMM: OpenBLAS (Debian libopenblas-dev) or any CBLAS; without one a blocked GEMM of our own runs.
+# CPU GEMM: oneDNN (Debian libdnnl-dev) first, else OpenBLAS (libopenblas-dev) or any CBLAS, else a
+# blocked GEMM of our own. oneDNN is preferred because it picks its kernels from the CPU's feature
+# flags (cpuid), so a CPU newer than the library still gets its AVX-512/AVX2 kernels, while
+# Debian 12's OpenBLAS 0.3.21 chooses by model number and falls back to SSE3 kernels (5x slower)
+# on CPUs it does not know; and oneDNN threads with OpenMP, the pool fluxgen's own loops use, so
+# the GEMM and the elementwise work never run two thread pools against each other.
+find_path(FLUXGEN_DNNL_INCLUDE NAMES dnnl.h PATH_SUFFIXES oneapi/dnnl)
+find_library(FLUXGEN_DNNL_LIB NAMES dnnl)
 find_path(FLUXGEN_CBLAS_INCLUDE NAMES cblas.h PATH_SUFFIXES openblas openblas-pthread)
 find_library(FLUXGEN_CBLAS_LIB NAMES openblas blas)
-if(FLUXGEN_CBLAS_INCLUDE AND FLUXGEN_CBLAS_LIB)
+if(FLUXGEN_DNNL_INCLUDE AND FLUXGEN_DNNL_LIB AND OpenMP_CXX_FOUND)
+  set(FLUXGEN_HAVE_DNNL ON)
+  message(STATUS "fluxgen: CPU GEMM from oneDNN ${FLUXGEN_DNNL_LIB}")
+elseif(FLUXGEN_CBLAS_INCLUDE AND FLUXGEN_CBLAS_LIB)
   set(FLUXGEN_HAVE_BLAS ON)
-  message(STATUS "fluxgen: CBLAS ${FLUXGEN_CBLAS_LIB}")
+  message(STATUS "fluxgen: CPU GEMM from CBLAS ${FLUXGEN_CBLAS_LIB} (apt-get install libdnnl-dev for oneDNN)")
 else()
-  message(STATUS "fluxgen: no CBLAS, using the built-in GEMM (apt-get install libopenblas-dev)")
+  message(STATUS "fluxgen: no oneDNN or CBLAS, using the built-in GEMM (apt-get install libdnnl-dev)")
 endif()
 
 find_package(ZLIB)
@@ -79,7 +89,11 @@ function(fluxgen_link_optional target)
   if(OpenMP_CXX_FOUND)
     target_link_libraries(${target} PUBLIC OpenMP::OpenMP_CXX)
   endif()
-  if(FLUXGEN_HAVE_BLAS)
+  if(FLUXGEN_HAVE_DNNL)
+    target_include_directories(${target} PRIVATE ${FLUXGEN_DNNL_INCLUDE})
+    target_link_libraries(${target} PUBLIC ${FLUXGEN_DNNL_LIB})
+    target_compile_definitions(${target} PUBLIC FLUXGEN_WITH_DNNL=1)
+  elseif(FLUXGEN_HAVE_BLAS)
     target_include_directories(${target} PRIVATE ${FLUXGEN_CBLAS_INCLUDE})
     target_link_libraries(${target} PUBLIC ${FLUXGEN_CBLAS_LIB})
     target_compile_definitions(${target} PUBLIC FLUXGEN_WITH_BLAS=1)

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "backend/cpu/gemm.h"
 #include "backend/ops.h"
 #include "tensor/convert.h"
 #include "test_support.h"
@@ -88,15 +89,19 @@ TEST(CpuOpsLinear, EveryWeightDtypeEqualsLinearWithTheDequantizedWeight) {
 }
 
 TEST(CpuOpsLinear, WideQuantizedWeightSpansSeveralDequantizationTiles) {
-  // The backend dequantizes about 2^20 weights per band (1048 rows of 1000): 2100 x 1000 is
-  // three bands (the last partial), and K = 1000 is not a multiple of the 64-element NF4 block.
+  // Bands of 2^20 weights (1048 rows of 1000) instead of the default 2^24, so a small weight shows
+  // the banding: 2100 x 1000 is three bands (the last partial), and K = 1000 is not a multiple of
+  // the 64-element NF4 block.
   const int64_t M = 3, K = 1000, N = 2100;
   const Tensor x = randn({M, K}, 4);
   const Tensor w32 = randn({N, K}, 5, 0.05f);
   for (DType dt : {DType::NF4, DType::F8_E4M3}) {
     const Tensor w = convert(w32, dt, Overflow::Saturate);
+    Tensor y = Tensor::empty({M, N});
+    cpu::gemm_weight_nt(M, x.f32(), w, y.f32(), int64_t(1) << 20);
+    expect_close(y, {M, N}, ref_linear(as_ref(x), M, K, as_ref(w), N, nullptr), 1e-5, std::string(dtype_name(dt)));
     expect_close(ops::linear(x, w), {M, N}, ref_linear(as_ref(x), M, K, as_ref(w), N, nullptr), 1e-5,
-                 std::string(dtype_name(dt)));
+                 std::string(dtype_name(dt)) + " (default bands)");
   }
 }
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "backend/cpu/gemm.h"
 #include "cli/commands.h"
 #include "util/error.h"
 #ifdef FLUXGEN_WITH_CUDA
@@ -13,6 +14,14 @@ int main(int argc, char** argv) {
                "ADetailer, an A1111-compatible API)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", FLUXGEN_VERSION);
+  int threads = 0;
+  app.add_option("--threads", threads,
+                 "CPU threads for the models and the GEMM (default: OMP_NUM_THREADS, else every core)")
+      ->check(CLI::Range(1, 4096));
+  app.fallthrough();  // `fluxgen generate --threads 2 ...` as well as `fluxgen --threads 2 generate ...`
+  app.parse_complete_callback([&] {
+    if (threads > 0) fluxgen::cpu::set_thread_count(threads);
+  });
   for (const auto& reg : fluxgen::cli::top_level_commands()) reg(app);
   CLI::App* eval = app.add_subcommand("eval", "Numerical entry points: read in.* tensors, write out.* tensors");
   eval->require_subcommand(1);

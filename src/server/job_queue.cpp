@@ -3,9 +3,14 @@
 #include <cstdio>
 #include <exception>
 
+#include "backend/cpu/gemm.h"
+
 namespace fluxgen::server {
 
-JobQueue::JobQueue(size_t max_waiting) : max_waiting_(max_waiting), worker_([this] { work(); }) {}
+JobQueue::JobQueue(size_t max_waiting) : max_waiting_(max_waiting), worker_([this] {
+        cpu::adopt_thread_count();  // --threads, which OpenMP keeps per thread
+        work();
+      }) {}
 
 JobQueue::~JobQueue() { stop(); }
 

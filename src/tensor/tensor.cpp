@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "tensor/host_memory.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -20,14 +21,12 @@ int64_t shape_numel(const Shape& shape) {
 namespace {
 std::shared_ptr<Storage> host_storage(size_t bytes) {
   auto s = std::make_shared<Storage>();
-  // 64-byte alignment for vector loads; at least one byte so empty tensors are still "defined".
-  const size_t alloc = ((bytes ? bytes : 1) + 63) / 64 * 64;
-  s->data = std::aligned_alloc(64, alloc);
-  if (!s->data) fail("out of memory allocating ", format_bytes(bytes));
+  // 64-byte aligned (vector loads); at least one byte so empty tensors are still "defined".
+  s->data = allocate_host(bytes);
   s->bytes = bytes;
   s->device = Device::CPU;
   void* p = s->data;
-  s->release = [p] { std::free(p); };
+  s->release = [p, bytes] { release_host(p, bytes); };
   return s;
 }
 }  // namespace

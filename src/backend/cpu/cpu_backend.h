@@ -1,6 +1,7 @@
-// The CPU backend: fp32 compute, OpenMP threads, GEMMs through CBLAS (OpenBLAS) when available.
-// Weights in narrow dtypes are dequantized a tile of rows at a time into a scratch buffer that
-// feeds the GEMM, so no weight is ever expanded to fp32 whole.
+// The CPU backend: fp32 compute, OpenMP threads, GEMMs through oneDNN (else CBLAS) in the same
+// OpenMP pool (backend/cpu/gemm.h). Weights in narrow dtypes are dequantized a wide band of rows at
+// a time into a reused buffer that feeds one GEMM over every token, so no weight is ever expanded
+// to fp32 whole; exp/tanh loops are vectorised (vector_math.h); attention runs a head per thread.
 #pragma once
 #include "backend/backend.h"
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/vector_math.h"
 #include "tensor/broadcast.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -63,23 +64,31 @@ Tensor broadcast_binary(const Tensor& a_in, const Tensor& b_in, F f) {
   return out;
 }
 
+// A vector_math kernel over the whole tensor, in chunks across threads.
+Tensor map_kernel(const Tensor& x_in, const char* op, void (*kernel)(const float*, float*, int64_t)) {
+  const Tensor x = cpu::as_f32(x_in, op);
+  Tensor out = Tensor::empty(x.shape());
+  const float* xp = x.f32();
+  float* o = out.f32();
+  const int64_t n = x.numel(), chunk = 16384;
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t c = 0; c < n; c += chunk) kernel(xp + c, o + c, std::min(chunk, n - c));
+  return out;
+}
+
 }  // namespace
 
 Tensor CpuBackend::activation(const Tensor& x, Activation a) {
   switch (a) {
-    case Activation::SiLU: return map_unary(x, "silu", [](float v) { return v / (1.0f + std::exp(-v)); });
-    case Activation::GeluTanh:
-      return map_unary(x, "gelu_tanh", [](float v) {
-        constexpr float k = 0.7978845608028654f;  // sqrt(2/pi)
-        return 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v)));
-      });
+    case Activation::SiLU: return map_kernel(x, "silu", cpu::silu);
+    case Activation::GeluTanh: return map_kernel(x, "gelu_tanh", cpu::gelu_tanh);
     case Activation::GeluErf:
       return map_unary(x, "gelu", [](float v) { return 0.5f * v * (1.0f + std::erf(v * 0.7071067811865476f)); });
     case Activation::QuickGelu:
       return map_unary(x, "quick_gelu", [](float v) { return v / (1.0f + std::exp(-1.702f * v)); });
     case Activation::ReLU: return map_unary(x, "relu", [](float v) { return v > 0.0f ? v : 0.0f; });
-    case Activation::Tanh: return map_unary(x, "tanh", [](float v) { return std::tanh(v); });
-    case Activation::Sigmoid: return map_unary(x, "sigmoid", [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+    case Activation::Tanh: return map_kernel(x, "tanh", cpu::tanh);
+    case Activation::Sigmoid: return map_kernel(x, "sigmoid", cpu::sigmoid);
   }
   fail("internal: unknown activation");
 }

@@ -6,6 +6,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/gemm.h"
+#include "backend/cpu/vector_math.h"
 #include "tensor/convert.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -73,38 +74,39 @@ Tensor CpuBackend::attention(const Tensor& q_in, const Tensor& k_in, const Tenso
   Tensor out = Tensor::empty({B, H, Lq, Dv});
   // Queries in blocks so the score matrix stays small whatever the sequence length.
   const int64_t block = std::max<int64_t>(1, std::min<int64_t>(Lq, (int64_t(4) << 20) / std::max<int64_t>(Lk, 1)));
-  std::vector<float> scores(static_cast<size_t>(block * Lk));
-  for (int64_t b = 0; b < B; ++b) {
-    for (int64_t h = 0; h < H; ++h) {
-      const float* qp = q.f32() + (b * H + h) * Lq * D;
-      const float* kp = k.f32() + (b * H + h) * Lk * D;
-      const float* vp = v.f32() + (b * H + h) * Lk * Dv;
-      float* op = out.f32() + (b * H + h) * Lq * Dv;
-      for (int64_t q0 = 0; q0 < Lq; q0 += block) {
-        const int64_t nq = std::min(block, Lq - q0);
-        cpu::gemm_nt(nq, Lk, D, qp + q0 * D, D, kp, D, scores.data(), Lk, false);
-        const float* bp = bias_in ? bias.f32() + b * bias_bs + h * bias_hs + q0 * Lk : nullptr;
-#pragma omp parallel for schedule(static) if (nq * Lk > 16384)
-        for (int64_t i = 0; i < nq; ++i) {
-          float* row = scores.data() + i * Lk;
-          const int64_t valid = causal ? std::min(Lk, q0 + i + 1) : Lk;
-          float mx = -INFINITY;
-          for (int64_t j = 0; j < valid; ++j) {
-            row[j] = row[j] * scale + (bp ? bp[i * Lk + j] : 0.0f);
-            mx = std::max(mx, row[j]);
-          }
-          double sum = 0.0;
-          for (int64_t j = 0; j < valid; ++j) {
-            row[j] = std::exp(row[j] - mx);
-            sum += row[j];
-          }
-          const float inv = static_cast<float>(1.0 / sum);
-          for (int64_t j = 0; j < valid; ++j) row[j] *= inv;
-          for (int64_t j = valid; j < Lk; ++j) row[j] = 0.0f;
-        }
-        cpu::gemm_nn(nq, Dv, Lk, scores.data(), Lk, vp, Dv, op + q0 * Dv, Dv, false);
+  const int64_t heads = B * H;
+  // One head per thread when there are enough heads: each thread's two GEMMs run single-threaded
+  // inside the parallel loop (oneDNN sees it is nested) and the softmax needs no barrier; with
+  // fewer heads than threads the GEMMs thread themselves instead.
+  const bool across_heads = heads >= cpu::thread_count() && heads > 1;
+  auto one_head = [&](int64_t bh, std::vector<float>& scores, bool parallel_rows) {
+    const int64_t b = bh / H, h = bh % H;
+    const float* qp = q.f32() + bh * Lq * D;
+    const float* kp = k.f32() + bh * Lk * D;
+    const float* vp = v.f32() + bh * Lk * Dv;
+    float* op = out.f32() + bh * Lq * Dv;
+    for (int64_t q0 = 0; q0 < Lq; q0 += block) {
+      const int64_t nq = std::min(block, Lq - q0);
+      cpu::gemm_nt(nq, Lk, D, qp + q0 * D, D, kp, D, scores.data(), Lk, false);
+      const float* bp = bias_in ? bias.f32() + b * bias_bs + h * bias_hs + q0 * Lk : nullptr;
+#pragma omp parallel for schedule(static) if (parallel_rows && nq * Lk > 16384)
+      for (int64_t i = 0; i < nq; ++i) {
+        const int64_t valid = causal ? std::min(Lk, q0 + i + 1) : Lk;
+        cpu::softmax_row(scores.data() + i * Lk, bp ? bp + i * Lk : nullptr, valid, Lk, scale);
       }
+      cpu::gemm_nn(nq, Dv, Lk, scores.data(), Lk, vp, Dv, op + q0 * Dv, Dv, false);
     }
+  };
+  if (across_heads) {
+#pragma omp parallel
+    {
+      std::vector<float> scores(static_cast<size_t>(block * Lk));
+#pragma omp for schedule(dynamic)
+      for (int64_t bh = 0; bh < heads; ++bh) one_head(bh, scores, false);
+    }
+  } else {
+    std::vector<float> scores(static_cast<size_t>(block * Lk));
+    for (int64_t bh = 0; bh < heads; ++bh) one_head(bh, scores, true);
   }
   return out;
 }

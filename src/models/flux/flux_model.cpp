@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "models/flux/diffusers_layout.h"
+#include "tensor/host_memory.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -29,10 +30,18 @@ std::unique_ptr<FluxModel> FluxModel::load(std::shared_ptr<const TensorStore> st
   m->vector_in = MLPEmbedder(w.sub("vector_in"), c.vec_in_dim, c.hidden_size);
   if (c.guidance_embed) m->guidance_in = MLPEmbedder(w.sub("guidance_in"), 256, c.hidden_size);
   m->double_blocks.reserve(static_cast<size_t>(c.depth));
-  for (int64_t i = 0; i < c.depth; ++i) m->double_blocks.emplace_back(w.sub("double_blocks").sub(i), c, policy);
+  // Converting a block to a storage dtype leaves its file-dtype and fp32 temporaries in the host
+  // cache (host_memory.h); no step allocates those sizes, so they go back after every block and the
+  // load's peak is the converted weights plus one block's temporaries.
+  for (int64_t i = 0; i < c.depth; ++i) {
+    m->double_blocks.emplace_back(w.sub("double_blocks").sub(i), c, policy);
+    trim_host_memory();
+  }
   m->single_blocks.reserve(static_cast<size_t>(c.depth_single_blocks));
-  for (int64_t i = 0; i < c.depth_single_blocks; ++i)
+  for (int64_t i = 0; i < c.depth_single_blocks; ++i) {
     m->single_blocks.emplace_back(w.sub("single_blocks").sub(i), c, policy);
+    trim_host_memory();
+  }
   m->final_layer = LastLayer(w.sub("final_layer"), c);
   return m;
 }

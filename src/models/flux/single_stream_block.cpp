@@ -12,11 +12,18 @@ SingleStreamBlock::SingleStreamBlock(const Weights& w, const FluxConfig& c, cons
 
 Tensor SingleStreamBlock::forward(const Tensor& x, const Tensor& vec, const RopeTables& pe) const {
   const ModulationOut mod = modulation.forward(vec)[0];
-  const Tensor h = linear1.forward(modulate(nn::LayerNorm(1e-6f).forward(x), mod));
-  const Tensor qkv = ops::slice(h, -1, 0, 3 * hidden_);
-  const Tensor mlp = ops::slice(h, -1, 3 * hidden_, h.dim(-1));
-  const Tensor attn = rope_attention(split_qkv(qkv, heads_, norm), pe);
-  const Tensor out = linear2.forward(ops::concat({attn, ops::gelu_tanh(mlp)}, -1));
+  // linear1's output is the widest activation of the model (3·hidden + mlp per token): it is let
+  // go as soon as its two parts are copied out, which lowers a step's peak memory.
+  Tensor qkv, mlp;
+  {
+    const Tensor h = linear1.forward(modulate(nn::LayerNorm(1e-6f).forward(x), mod));
+    qkv = ops::slice(h, -1, 0, 3 * hidden_);
+    mlp = ops::slice(h, -1, 3 * hidden_, h.dim(-1));
+  }
+  mlp = ops::gelu_tanh(mlp);
+  Tensor attn = rope_attention(split_qkv(qkv, heads_, norm), pe);
+  qkv = Tensor();
+  const Tensor out = linear2.forward(ops::concat({attn, mlp}, -1));
   return gated_residual(x, mod, out);
 }
 
