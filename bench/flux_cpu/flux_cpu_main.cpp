@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -81,14 +80,6 @@ flux::FluxConfig mini_flux(const Options& o) {
   c.depth = o.double_blocks;
   c.depth_single_blocks = o.single_blocks;
   return c;
-}
-
-Tensor random_host(const Shape& shape, uint64_t seed) {
-  Tensor t = Tensor::empty(shape);
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  for (int64_t i = 0; i < t.numel(); ++i) t.f32()[i] = dist(rng);
-  return t;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <functional>
+#include <random>
 
 #include "models/flux/flux_parameters.h"
 #include "tensor/float_codecs.h"
@@ -26,6 +27,14 @@ float standard_normal_ish(uint64_t counter) {
   return (u - 2.0f) * 1.7320508f;
 }
 }  // namespace
+
+Tensor random_host(const Shape& shape, uint64_t seed) {
+  Tensor t = Tensor::empty(shape);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (int64_t i = 0; i < t.numel(); ++i) t.f32()[i] = dist(rng);
+  return t;
+}
 
 RandomHostFluxStore::RandomHostFluxStore(const flux::FluxConfig& config, uint64_t seed)
     : shapes_(flux::flux_parameter_shapes(config)), seed_(seed), config_json_(config.to_json().dump()) {}

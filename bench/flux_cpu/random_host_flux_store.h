@@ -14,6 +14,10 @@
 
 namespace fluxgen::bench {
 
+// A host F32 tensor of N(0, 1) values from a seeded mt19937_64 (benchmark inputs: latents, text
+// states, noise).
+Tensor random_host(const Shape& shape, uint64_t seed);
+
 class RandomHostFluxStore final : public TensorStore {
  public:
   RandomHostFluxStore(const flux::FluxConfig& config, uint64_t seed);

@@ -25,6 +25,7 @@
 #include "models/flux/flux_flops.h"
 #include "models/flux/flux_model.h"
 #include "models/flux/latent_packing.h"
+#include "../flux_cpu/random_host_flux_store.h"
 #include "op_timing_backend.h"
 #include "random_device_weights.h"
 #include "util/error.h"
@@ -88,14 +89,6 @@ Options parse(int argc, char** argv) {
   }
   check(o.steps >= 1 && o.warmup >= 0 && o.text_tokens >= 1, "flux_gpu: bad --steps/--warmup/--text-tokens");
   return o;
-}
-
-Tensor random_host(const Shape& shape, uint64_t seed) {
-  Tensor t = Tensor::empty(shape);
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  for (int64_t i = 0; i < t.numel(); ++i) t.f32()[i] = dist(rng);
-  return t;
 }
 
 double gib(double bytes) { return bytes / double(1 << 30); }

@@ -22,11 +22,11 @@ struct GenerateOptions {
   std::string models_dir;
   std::optional<std::string> model, vae, clip, t5, prompt, negative_prompt, sampler, scheduler, storage, noise_source,
       init_image, mask, hires_upscaler, adetailer, ad_prompt, preset, hr_prompt, hr_negative_prompt, hr_sampler,
-      hr_scheduler, settings_file;
+      hr_scheduler, settings_file, step_cache;
   std::optional<int64_t> seed;
   std::optional<int> width, height, steps, batch_size, batch_count, hires_steps, ad_steps, mask_blur, ad_mask_blur;
   std::optional<double> cfg, distilled_guidance, denoise, hires_scale, ad_confidence, ad_denoise, hr_cfg,
-      hr_distilled_guidance;
+      hr_distilled_guidance, cache_threshold;
   std::vector<std::string> loras;
   bool keep_text_encoders = false;
   std::string preview;
@@ -60,6 +60,8 @@ json::Value to_patch(const GenerateOptions& o) {
   set("batch_size", o.batch_size);
   set("n_iter", o.batch_count);
   set("noise_source", o.noise_source);
+  set("fluxgen_step_cache", o.step_cache);
+  set("fluxgen_cache_threshold", o.cache_threshold);
   set("init_image", o.init_image);
   set("mask", o.mask);
   set("mask_blur", o.mask_blur);
@@ -133,6 +135,12 @@ void register_generate_command(CLI::App& app) {
   cmd->add_option("--batch-size", o->batch_size, "Images per batch");
   cmd->add_option("--batch-count", o->batch_count, "Number of batches");
   cmd->add_option("--noise-source", o->noise_source, "cuda (Forge's GPU noise, default) or cpu (ComfyUI/BFL)");
+  cmd->add_option("--step-cache", o->step_cache,
+                  "off (default), fbcache (First-Block Cache) or teacache: reuse the transformer's residual on "
+                  "steps that change little");
+  cmd->add_option("--cache-threshold", o->cache_threshold,
+                  "step cache threshold (default: fbcache 0.12, teacache 0.4; 0 reuses nothing)")
+      ->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--init-image", o->init_image, "img2img: the image to start from");
   cmd->add_option("--denoise", o->denoise, "Denoising strength for img2img and HiRes.fix");
   cmd->add_option("--mask", o->mask, "Inpainting mask (white = repaint)");

@@ -73,6 +73,7 @@ Image run_adetailer_unit(StageContext& ctx, const adetailer::ADetailerArgs& unit
     pass.guidance = s.distilled_cfg_scale;
     pass.seeds = {in.seed + static_cast<int64_t>(j)};
     pass.noise_source = ctx.noise_source;
+    pass.step_cache = ctx.step_cache;
     pass.latent_height = height / f;
     pass.latent_width = width / f;
     pass.init_latent = encode_image(ctx, prepared->process_image);
@@ -80,6 +81,7 @@ Image run_adetailer_unit(StageContext& ctx, const adetailer::ADetailerArgs& unit
     pass.job_no = in.job_no;
     ctx.progress.add_units(pass_step_count(pass));
     const PassResult r = run_pass(ctx.models.flux(), pass, ctx.progress);
+    note_step_cache(r, pass.job, ctx.notes);
     image = finish_inpaint(*prepared, decode_latent(ctx, r.latent));
     if (r.interrupted) {
       *interrupted = true;

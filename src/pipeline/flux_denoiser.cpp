@@ -24,12 +24,12 @@ sampling::Denoiser make_flux_denoiser(const FluxDenoiserSetup& s) {
     in.y = repeat_batch(s.y, B);
     in.timesteps.assign(static_cast<size_t>(B), sigma);
     in.guidance.assign(static_cast<size_t>(B), s.guidance);
-    Tensor v = flux::unpack_latent(s.model->forward(in), s.latent_height, s.latent_width);
+    Tensor v = flux::unpack_latent(s.model->forward(in, s.cache.get()), s.latent_height, s.latent_width);
     if (s.cfg_scale != 1.0f && s.uncond_txt) {
       in.txt = repeat_batch(*s.uncond_txt, B);
       in.txt_ids = flux::text_ids(B, in.txt.dim(1));
       in.y = repeat_batch(*s.uncond_y, B);
-      const Tensor vu = flux::unpack_latent(s.model->forward(in), s.latent_height, s.latent_width);
+      const Tensor vu = flux::unpack_latent(s.model->forward(in, s.uncond_cache.get()), s.latent_height, s.latent_width);
       v = ops::add(vu, ops::scale(ops::sub(v, vu), s.cfg_scale));
     }
     if (s.keep_mask) {

@@ -3,6 +3,7 @@
 // denoised estimate is pinned to the original latent where the mask keeps it, every step (A1111's
 // CFGDenoiser masking), expressed back as a velocity.
 #pragma once
+#include <memory>
 #include <optional>
 
 #include "models/flux/flux_model.h"
@@ -21,6 +22,8 @@ struct FluxDenoiserSetup {
   // Inpainting: 1 where the original latent is kept, [B or 1, 1, h, w]; with the clean init latent.
   std::optional<Tensor> keep_mask;
   Tensor init_latent;
+  // Step caches of this pass (null: none), one per conditioning branch: each sees its own inputs.
+  std::shared_ptr<flux::StepCache> cache, uncond_cache;
 };
 
 sampling::Denoiser make_flux_denoiser(const FluxDenoiserSetup& setup);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "models/flux/step_cache.h"
 #include "pipeline/presets.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -70,6 +71,8 @@ void apply_override_settings(GenerationSettings& s, const json::Value& o) {
     if (!vae->is_string()) throw FieldError("override_settings.sd_vae", "must be a string");
     if (vae->as_string() != "Automatic" && vae->as_string() != "None") s.vae = vae->as_string();
   }
+  get_string(o, "fluxgen_step_cache", s.step_cache);
+  get_number(o, "fluxgen_cache_threshold", s.cache_threshold, 0.0, 10.0);
   if (const json::Value* r = present(o, "randn_source")) {
     if (!r->is_string()) throw FieldError("override_settings.randn_source", "must be \"GPU\" or \"CPU\"");
     const std::string v = to_lower(r->as_string());
@@ -109,6 +112,8 @@ void apply_settings_patch(GenerationSettings& s, const json::Value& p) {
   get_int(p, "n_iter", s.n_iter, 1, 100);
   get_string(p, "fluxgen_storage", s.storage);
   get_string(p, "noise_source", s.noise_source);
+  get_string(p, "fluxgen_step_cache", s.step_cache);
+  get_number(p, "fluxgen_cache_threshold", s.cache_threshold, 0.0, 10.0);
 
   get_bool(p, "enable_hr", s.hires.enabled);
   get_number(p, "hr_scale", s.hires.scale, 1.0, 4.0);
@@ -169,10 +174,24 @@ void validate_settings(GenerationSettings& s) {
     throw FieldError("width", "image of " + std::to_string(s.width) + "x" + std::to_string(s.height) + " is too large");
   if (s.noise_source != "cpu" && s.noise_source != "cuda")
     throw FieldError("noise_source", "must be \"cpu\" or \"cuda\", got \"" + s.noise_source + "\"");
+  try {
+    s.step_cache = flux::step_cache_mode_name(flux::parse_step_cache_mode(s.step_cache));
+  } catch (const Error& e) {
+    throw FieldError("fluxgen_step_cache", e.what());
+  }
   if (s.cfg_scale <= 1.0 && !trim(s.negative_prompt).empty())
     s.notes.push_back("negative prompt ignored at CFG scale 1 (as in Forge); raise CFG above 1 to use it");
   if (s.hires.enabled && s.hires.steps == 0) s.hires.steps = s.steps;
   if (!s.mask.empty() && s.init_image.empty()) throw FieldError("mask", "a mask needs an init image");
+}
+
+flux::StepCacheSettings step_cache_settings(const GenerationSettings& s) {
+  flux::StepCacheSettings c;
+  c.mode = flux::parse_step_cache_mode(s.step_cache);
+  c.threshold = c.mode == flux::StepCacheMode::Off ? 0.0
+                : s.cache_threshold < 0.0       ? flux::default_cache_threshold(c.mode)
+                                                : s.cache_threshold;
+  return c;
 }
 
 namespace {

@@ -9,6 +9,7 @@
 
 #include "io/json.h"
 #include "lora/lora_request.h"
+#include "models/flux/step_cache.h"
 
 namespace fluxgen {
 
@@ -51,6 +52,10 @@ struct GenerationSettings {
   int n_iter = 1;
   std::string storage = "Automatic";  // Forge's "Diffusion in Low Bits" label
   std::string noise_source = "cuda";  // Forge's default ("GPU"); "cpu" as ComfyUI/BFL
+  // Step caching (models/flux/step_cache.h): "off", "fbcache" or "teacache", and its threshold
+  // (< 0: the mode's default). step_cache_settings() gives what is in force.
+  std::string step_cache = "off";
+  double cache_threshold = -1.0;
   std::vector<lora::LoraRequest> loras;
 
   // img2img / inpainting
@@ -89,6 +94,9 @@ GenerationSettings resolve_settings(const json::Value& patch);
 // The same from `base` instead of the defaults (the server's /options, which a request's preset
 // and fields override).
 GenerationSettings resolve_settings(const json::Value& patch, const GenerationSettings& base);
+
+// The step cache in force: the mode, and the threshold given or that mode's default.
+flux::StepCacheSettings step_cache_settings(const GenerationSettings& s);
 
 // Checks the ranges and relationships that single fields cannot (called by resolve_settings).
 void validate_settings(GenerationSettings& s);

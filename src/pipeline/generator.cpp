@@ -148,7 +148,8 @@ GenerationResult Generator::run(GenerationSettings s) {
 
   // Seeds: A1111 gives image i of the request seed + i; -1 draws one at random.
   if (s.seed < 0) s.seed = static_cast<int64_t>(std::random_device{}() & 0x7fffffffu);
-  StageContext ctx{models_, progress_, s, sampling::parse_noise_source(s.noise_source), result.notes};
+  StageContext ctx{models_, progress_, s, sampling::parse_noise_source(s.noise_source), result.notes,
+                   step_cache_settings(s)};
 
   // Conditioning for every pass, encoded once.
   TextEncoders& text = models_.text();
@@ -178,6 +179,7 @@ GenerationResult Generator::run(GenerationSettings s) {
   base.cfg = s.cfg_scale;
   base.guidance = s.distilled_cfg_scale;
   base.noise_source = ctx.noise_source;
+  base.step_cache = ctx.step_cache;
   base.latent_channels = models_.vae().config().z_channels;
   base.latent_height = lh;
   base.latent_width = lw;
@@ -205,6 +207,7 @@ GenerationResult Generator::run(GenerationSettings s) {
     pass.job_no = iter * s.batch_size;
     for (int b = 0; b < s.batch_size; ++b) pass.seeds.push_back(s.seed + iter * s.batch_size + b);
     const PassResult sampled = run_pass(models_.flux(), pass, progress_);
+    note_step_cache(sampled, pass.job, result.notes);
     result.interrupted = sampled.interrupted && progress_.interrupted();
     for (int b = 0; b < s.batch_size; ++b) {
       GeneratedImage g;
@@ -254,6 +257,10 @@ GenerationResult Generator::run(GenerationSettings s) {
       p.emplace_back("Version", std::string("fluxgen ") + FLUXGEN_VERSION);
       p.emplace_back("Diffusion in Low Bits", storage.label);
       if (ctx.noise_source == sampling::NoiseSource::Cpu) p.emplace_back("RNG", "CPU");
+      if (ctx.step_cache.mode != flux::StepCacheMode::Off) {
+        p.emplace_back("Step cache", flux::step_cache_mode_name(ctx.step_cache.mode));
+        p.emplace_back("Step cache threshold", infotext_number(ctx.step_cache.threshold));
+      }
       g.infotext = build_infotext(info);
       result.images.push_back(std::move(g));
     }

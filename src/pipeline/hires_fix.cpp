@@ -29,6 +29,7 @@ PassSpec hires_pass(StageContext& ctx, const HiresInput& in, const HiresSize& si
   p.guidance = s.hires.distilled_cfg;
   p.seeds = {in.seed};
   p.noise_source = ctx.noise_source;
+  p.step_cache = ctx.step_cache;
   p.latent_height = size.height / f;
   p.latent_width = size.width / f;
   p.job_no = in.job_no;
@@ -65,6 +66,7 @@ Image run_hires_fix(StageContext& ctx, const HiresInput& in, bool* interrupted) 
     pass.init_latent = encode_image(ctx, upscaled);
   }
   const PassResult r = run_pass(ctx.models.flux(), pass, ctx.progress);
+  note_step_cache(r, pass.job, ctx.notes);
   *interrupted = r.interrupted;
   return decode_latent(ctx, r.latent);
 }

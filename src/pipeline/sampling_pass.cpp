@@ -49,6 +49,11 @@ PassResult run_pass(const flux::FluxModel& model, const PassSpec& s, ProgressTra
     setup.init_latent = repeat_batch(*s.init_latent, B);
   }
 
+  if (s.step_cache.mode != flux::StepCacheMode::Off) {
+    setup.cache = std::make_shared<flux::StepCache>(s.step_cache, sigmas);
+    if (setup.uncond_txt) setup.uncond_cache = std::make_shared<flux::StepCache>(s.step_cache, sigmas);
+  }
+
   sampling::SamplerInputs in;
   in.denoiser = make_flux_denoiser(setup);
   in.sigmas = sigmas;
@@ -69,7 +74,19 @@ PassResult run_pass(const flux::FluxModel& model, const PassSpec& s, ProgressTra
     return go_on;
   };
   const sampling::SamplerResult r = sampling::run_sampler(s.sampler, in);
-  return PassResult{r.latent, stopped || r.interrupted};
+  PassResult result{r.latent, stopped || r.interrupted};
+  for (const auto& cache : {setup.cache, setup.uncond_cache}) {
+    if (!cache) continue;
+    result.cached_calls += cache->cached_calls();
+    result.full_calls += cache->full_calls();
+  }
+  return result;
+}
+
+void note_step_cache(const PassResult& r, const std::string& job, std::vector<std::string>& notes) {
+  if (r.cached_calls + r.full_calls == 0) return;
+  notes.push_back(job + ": step cache reused " + std::to_string(r.cached_calls) + " of " +
+                  std::to_string(r.cached_calls + r.full_calls) + " transformer calls");
 }
 
 }  // namespace fluxgen

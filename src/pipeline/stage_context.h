@@ -18,6 +18,7 @@ struct StageContext {
   const GenerationSettings& settings;
   sampling::NoiseSource noise_source;
   std::vector<std::string>& notes;
+  flux::StepCacheSettings step_cache;  // every pass starts its own cache state with these
 };
 
 // RGB image -> scaled latent [1, 16, h, w] through the autoencoder (tiled when large).

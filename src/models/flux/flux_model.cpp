@@ -46,7 +46,7 @@ std::unique_ptr<FluxModel> FluxModel::load(std::shared_ptr<const TensorStore> st
   return m;
 }
 
-Tensor FluxModel::forward(const FluxInputs& in) const {
+Tensor FluxModel::forward(const FluxInputs& in, StepCache* cache) const {
   const FluxConfig& c = config_;
   check(in.img.ndim() == 3 && in.img.dim(2) == c.in_channels, "FLUX: img must be [B, L, ", c.in_channels, "], got ",
         in.img.describe());
@@ -74,12 +74,38 @@ Tensor FluxModel::forward(const FluxInputs& in) const {
   pe.cos = ops::to_device_of(pe.cos, img);
   pe.sin = ops::to_device_of(pe.sin, img);
 
-  for (const auto& block : double_blocks) block.forward(img, txt, vec, pe);
+  if (!cache || cache->mode() == StepCacheMode::Off || double_blocks.empty()) {
+    for (const auto& block : double_blocks) block.forward(img, txt, vec, pe);
+    return final_layer.forward(run_single_blocks(img, txt, vec, pe), vec);
+  }
+  const float sigma = in.timesteps.front();
+  // Where the cached residual starts: after the first double block (FBCache) or before it (TeaCache).
+  size_t first_skipped = 0;
+  if (cache->mode() == StepCacheMode::FirstBlock) {
+    const Tensor before = img;
+    double_blocks.front().forward(img, txt, vec, pe);
+    cache->count_blocks(1);
+    first_skipped = 1;
+    if (cache->reuse(ops::sub(img, before), sigma)) return final_layer.forward(ops::add(img, cache->residual()), vec);
+  } else {
+    const StreamWeights& first = double_blocks.front().img;
+    const Tensor modulated = modulate(nn::LayerNorm(1e-6f).forward(img), first.mod.forward(vec)[0]);
+    if (cache->reuse(modulated, sigma)) return final_layer.forward(ops::add(img, cache->residual()), vec);
+  }
+  const Tensor start = img;
+  for (size_t i = first_skipped; i < double_blocks.size(); ++i) double_blocks[i].forward(img, txt, vec, pe);
+  const Tensor out = run_single_blocks(img, txt, vec, pe);
+  cache->count_blocks(static_cast<int64_t>(double_blocks.size() - first_skipped + single_blocks.size()));
+  cache->store(ops::sub(out, start));
+  return final_layer.forward(out, vec);
+}
+
+Tensor FluxModel::run_single_blocks(const Tensor& img, const Tensor& txt, const Tensor& vec,
+                                    const RopeTables& pe) const {
   const int64_t T = txt.dim(1);
   Tensor x = ops::concat({txt, img}, 1);
   for (const auto& block : single_blocks) x = block.forward(x, vec, pe);
-  x = ops::slice(x, 1, T, x.dim(1));
-  return final_layer.forward(x, vec);
+  return ops::slice(x, 1, T, x.dim(1));
 }
 
 std::vector<std::pair<std::string, nn::Linear*>> FluxModel::linear_layers() {

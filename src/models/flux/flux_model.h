@@ -12,6 +12,7 @@
 #include "models/flux/flux_config.h"
 #include "models/flux/last_layer.h"
 #include "models/flux/single_stream_block.h"
+#include "models/flux/step_cache.h"
 #include "nn/storage_option.h"
 
 namespace fluxgen::flux {
@@ -42,7 +43,8 @@ class FluxModel {
   // `store` is any weight store holding a FLUX transformer (detected, any prefix or layout).
   static std::unique_ptr<FluxModel> load(std::shared_ptr<const TensorStore> store, const FluxLoadOptions& options);
 
-  Tensor forward(const FluxInputs& in) const;
+  // `cache` (optional): the pass's step cache, which may replace most blocks by a cached residual.
+  Tensor forward(const FluxInputs& in, StepCache* cache = nullptr) const;
 
   const FluxConfig& config() const { return config_; }
   // The weights in BFL names (for LoRA re-merging from the mapped originals).
@@ -58,6 +60,9 @@ class FluxModel {
   int block_size() const { return block_size_; }
 
  private:
+  // The single-stream blocks over [txt, img]; returns the image tokens.
+  Tensor run_single_blocks(const Tensor& img, const Tensor& txt, const Tensor& vec, const RopeTables& pe) const;
+
   FluxConfig config_;
   Weights source_;
   std::optional<DType> storage_;
