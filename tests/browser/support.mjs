@@ -40,7 +40,7 @@ function writeE2eLora(file) {
 export function makeModelsDir(fixtures) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fluxgen-ui-"));
   const link = (fixture, to) => {
-    const src = path.join(fixtures, fixture);
+    const src = path.resolve(fixtures, fixture);
     if (!fs.existsSync(src)) throw new Error(`fixture ${src} is missing`);
     fs.mkdirSync(path.dirname(path.join(dir, to)), { recursive: true });
     fs.symlinkSync(src, path.join(dir, to));

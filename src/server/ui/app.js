@@ -331,6 +331,8 @@ async function generate() {
     const answer = await postJson(`/sdapi/v1/${endpoint}`, request);
     showAnswer(answer);
   } catch (e) {
+    $("progress-text").textContent = `Failed: ${e.message}`;
+    $("progress-bar").style.width = "0%";
     showError(e);
   } finally {
     state.jobs = state.jobs.filter((j) => j !== job);
