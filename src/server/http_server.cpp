@@ -136,6 +136,7 @@ void run_server(const ServerConfig& config) {
   add_catalog_routes(http, ctx);
   add_progress_routes(http, ctx);
   add_fluxgen_routes(http, ctx);
+  add_ui_routes(http, ctx);
 
   // cpp-httplib listens with a backlog of 5, fixed when the library was compiled: clients that
   // connect all at once (50 in the load test) would overflow it and lose their connections. The

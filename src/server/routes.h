@@ -25,7 +25,9 @@ void add_option_routes(httplib::Server& http, ServerContext& ctx);
 void add_catalog_routes(httplib::Server& http, ServerContext& ctx);
 // GET /sdapi/v1/progress, POST interrupt, skip.
 void add_progress_routes(httplib::Server& http, ServerContext& ctx);
-// GET /fluxgen/v1/presets, /fluxgen/v1/queue.
+// GET /fluxgen/v1/presets, /fluxgen/v1/queue, /fluxgen/v1/detectors.
 void add_fluxgen_routes(httplib::Server& http, ServerContext& ctx);
+// GET / (the browser UI) and /ui/* (its scripts and styles).
+void add_ui_routes(httplib::Server& http, ServerContext& ctx);
 
 }  // namespace fluxgen::server
