@@ -1,6 +1,7 @@
 #include "tensor/host_memory.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <map>
@@ -65,6 +66,12 @@ void unmap_all_cached(Cache& c) {
 }  // namespace
 
 void* allocate_host(size_t bytes) {
+  // More than the machine's memory can never succeed: say so at once (sanitizer allocators abort on
+  // such sizes instead of returning null).
+  static const uint64_t physical =
+      static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  if (physical > 0 && bytes > physical)
+    fail("out of host memory allocating ", format_bytes(bytes), " (the machine has ", format_bytes(physical), ")");
   if (!FLUXGEN_HOST_CACHE || bytes < kLarge) {
     void* p = std::aligned_alloc(64, ((bytes ? bytes : 1) + 63) / 64 * 64);
     if (!p) fail("out of host memory allocating ", format_bytes(bytes));
