@@ -50,9 +50,7 @@ Shape RandomHostFluxStore::shape(const std::string& name) const {
 Tensor RandomHostFluxStore::get(const std::string& name) const {
   const Shape s = shape(name);
   const int64_t n = shape_numel(s);
-  const bool weight = s.size() == 2;
-  const float std = weight ? 1.0f / std::sqrt(static_cast<float>(s[1])) : 0.02f;
-  const float mean = ends_with(name, ".scale") ? 1.0f : 0.0f;
+  const auto [mean, std] = flux::random_init(name, s);
   const uint64_t base = splitmix64(seed_ ^ (std::hash<std::string>{}(name) * 0x9E3779B97F4A7C15ull));
   Tensor t = Tensor::empty(s, DType::BF16);
   uint16_t* out = t.data<uint16_t>();

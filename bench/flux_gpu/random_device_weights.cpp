@@ -38,9 +38,7 @@ DType RandomDeviceFluxStore::dtype(const std::string& name) const {
 Tensor RandomDeviceFluxStore::get(const std::string& name) const {
   const Shape s = shape(name);
   const int64_t n = shape_numel(s);
-  const bool weight = s.size() == 2;
-  const float std = weight ? 1.0f / std::sqrt(static_cast<float>(s[1])) : 0.02f;
-  const float mean = ends_with(name, ".scale") ? 1.0f : 0.0f;
+  const auto [mean, std] = flux::random_init(name, s);
   const uint64_t seed = seed_ ^ (std::hash<std::string>{}(name) * 0x9E3779B97F4A7C15ull);
   const DType target = dtype(name);
   const DType drawn = target == DType::BF16 ? DType::BF16 : DType::F32;

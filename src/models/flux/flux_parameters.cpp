@@ -49,6 +49,13 @@ std::map<std::string, Shape> flux_parameter_shapes(const FluxConfig& c) {
   return s;
 }
 
+RandomInit random_init(const std::string& name, const Shape& shape) {
+  RandomInit r;
+  if (shape.size() == 2) r.std = 1.0f / std::sqrt(static_cast<float>(shape[1]));
+  if (name.size() > 6 && name.compare(name.size() - 6, 6, ".scale") == 0) r.mean = 1.0f;
+  return r;
+}
+
 std::shared_ptr<MemoryStore> random_flux_weights(const FluxConfig& c, DType dtype, uint64_t seed) {
   auto store = std::make_shared<MemoryStore>("random-flux", std::map<std::string, Tensor>{},
                                              std::map<std::string, std::string>{{"config", c.to_json().dump()}});
@@ -56,10 +63,9 @@ std::shared_ptr<MemoryStore> random_flux_weights(const FluxConfig& c, DType dtyp
   for (const auto& [name, shape] : flux_parameter_shapes(c)) {
     Tensor t = Tensor::empty(shape);
     float* p = t.f32();
-    const bool weight = shape.size() == 2;
-    const bool scale = name.size() > 6 && name.substr(name.size() - 6) == ".scale";
-    std::normal_distribution<float> dist(0.0f, weight ? 1.0f / std::sqrt(static_cast<float>(shape[1])) : 0.02f);
-    for (int64_t i = 0; i < t.numel(); ++i) p[i] = (scale ? 1.0f : 0.0f) + dist(rng);
+    const RandomInit init = random_init(name, shape);
+    std::normal_distribution<float> dist(0.0f, init.std);
+    for (int64_t i = 0; i < t.numel(); ++i) p[i] = init.mean + dist(rng);
     store->put(name, convert(t, dtype));
   }
   return store;
