@@ -1,6 +1,6 @@
 #include "device_parity.h"
 
-#include "backend/device_weight_store.h"
+#include "pipeline/placement/device_weight_store.h"
 #include "backend/ops.h"
 #include "io/safetensors.h"
 #include "lora/lora_patcher.h"

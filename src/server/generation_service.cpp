@@ -1,5 +1,7 @@
 #include "server/generation_service.h"
 
+#include "backend/backend.h"
+
 #include <ctime>
 #include <future>
 #include <memory>
@@ -35,7 +37,8 @@ int preview_interval(const OptionValues& o) {
 GenerationService::GenerationService(const ServerConfig& config, ModelCatalog& catalog, ApiOptions& options)
     : catalog_(catalog),
       options_(options),
-      models_(ModelManager::Options{config.models_dir, /*keep_text_encoders=*/true, /*loras_by_name_only=*/true}),
+      models_(ModelManager::Options{config.models_dir, /*keep_text_encoders=*/true, /*loras_by_name_only=*/true,
+                                   config.placement}),
       preview_(config.models_dir),
       queue_(config.queue_size) {
   progress_.on_update = [this](const ProgressSnapshot& s) { preview_.update(s, models_); };
@@ -71,6 +74,10 @@ json::Value GenerationService::generate(const json::Value& body, GenerationMode 
     throw validation_error(e.field(), e.reason());
   } catch (const std::future_error&) {
     throw ApiError(503, "ServiceUnavailable", "the server shut down before the job ran");
+  } catch (const DeviceOutOfMemory& e) {
+    throw ApiError(500, "OutOfMemory",
+                   std::string("GPU out of memory: ") + e.what() + "; the job's memory was released and the server "
+                   "keeps serving (a smaller size or batch, a lower --vram-budget use, or bnb-nf4 storage needs less)");
   } catch (const std::bad_alloc&) {
     throw ApiError(500, "OutOfMemory",
                    "out of memory while generating; the server keeps serving (a smaller size or batch, or a "
@@ -97,6 +104,8 @@ JobReport GenerationService::run_job(GenerationSettings settings) {
     report.result = generator.run(std::move(settings));
   } catch (...) {
     progress_.end();  // /progress must not report a failed job as running
+    // What the failed job allocated is freed by now; its cached blocks go back to the driver too.
+    if (models_.device() != Device::CPU) backend_for(models_.device()).release_cached();
     throw;
   }
   const ModelFiles& files = models_.files();
