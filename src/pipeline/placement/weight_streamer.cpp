@@ -61,7 +61,12 @@ void WeightStreamer::before_block(size_t index) {
   if (in_use_) swap_back(*in_use_), in_use_.reset();
   if (!groups_.count(index)) return;
   if (prefetched_ != index) {
-    if (prefetched_) groups_.at(*prefetched_).device.clear(), groups_.at(*prefetched_).host.clear();
+    if (prefetched_) {
+      // Its copy may still be in flight: nothing may reuse those blocks before it lands.
+      device_.wait_for_uploads();
+      groups_.at(*prefetched_).device.clear();
+      groups_.at(*prefetched_).host.clear();
+    }
     start_upload(index);
   }
   prefetched_.reset();
