@@ -126,7 +126,7 @@ void run_server(const ServerConfig& config) {
   signal(SIGPIPE, SIG_IGN);  // a client that disconnects mid-answer must not end the server
 
   ModelCatalog catalog(config.models_dir);
-  ApiOptions options(catalog);
+  ApiOptions options(catalog, config.placement);
   GenerationService generation(config, catalog, options);
   httplib::Server http;
   configure(http, config);
