@@ -35,6 +35,27 @@ void ModelManager::load(const ModelFiles& files, const StorageOption& storage) {
   storage_ = storage;
 }
 
+void ModelManager::unload() {
+  flux_patcher_.reset();  // holds views of the transformer's layers: before the transformer
+  flux_.reset();
+  flux_key_.clear();
+  vae_.reset();
+  text_.reset();
+  text_key_.clear();
+  upscalers_.clear();
+  detectors_.clear();
+  lora_files_.clear();
+  active_loras_.clear();
+}
+
+bool ModelManager::reload() {
+  if (files_.transformer.empty()) return false;
+  const ModelFiles files = files_;
+  load(files, storage_);
+  if (options_.keep_text_encoders) text();
+  return true;
+}
+
 flux::FluxModel& ModelManager::flux() {
   check(flux_ != nullptr, "internal: no transformer loaded");
   return *flux_;

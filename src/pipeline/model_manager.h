@@ -51,6 +51,13 @@ class ModelManager {
   void release_text_encoders();
   bool keep_text_encoders() const { return options_.keep_text_encoders; }
 
+  // Frees every loaded model: transformer, autoencoder, text encoders, upscalers, detectors, LoRA
+  // files and patches. The next load() loads what it needs; files() stays for reload().
+  void unload();
+  // Loads the last load()'s files again (transformer, autoencoder, and the text encoders when they
+  // are kept); false when nothing was ever loaded.
+  bool reload();
+
   const ModelFiles& files() const { return files_; }
   const StorageOption& storage() const { return storage_; }
   const Options& options() const { return options_; }
