@@ -111,7 +111,7 @@ class FakeDeviceBackend final : public Backend {
     m.total = capacity_;
     m.free = capacity_ > in_use_ ? capacity_ - in_use_ : 0;
     m.in_use = m.reserved = in_use_;
-    m.peak_in_use = peak_;
+    m.peak_in_use = m.peak_reserved = peak_;
     m.limit = limit_;
     return m;
   }

@@ -20,6 +20,7 @@ struct DeviceMemory {
   uint64_t in_use = 0;       // bytes held by live tensors
   uint64_t peak_in_use = 0;  // since the last reset_memory_peak()
   uint64_t reserved = 0;     // obtained from the driver: in use + cached
+  uint64_t peak_reserved = 0;
   uint64_t limit = 0;        // the budget allocations may not exceed (0: none but the card's)
 };
 

@@ -77,6 +77,30 @@ std::shared_ptr<const TensorStore> ModelManager::placed(std::shared_ptr<const Te
 
 Tensor ModelManager::to_model_device(const Tensor& t) const { return ops::to_device(t, device()); }
 
+void ModelManager::unload() {
+  flux_patcher_.reset();  // holds views of the transformer's layers: before the transformer
+  flux_.reset();
+  flux_key_.clear();
+  vae_.reset();
+  text_.reset();
+  text_key_.clear();
+  upscalers_.clear();
+  detectors_.clear();
+  lora_files_.clear();
+  active_loras_.clear();
+  plan_ = {};
+  // The freed weights' blocks go back to the driver, so that the card's memory shows them gone.
+  if (device() != Device::CPU) backend_for(device()).release_cached();
+}
+
+bool ModelManager::reload() {
+  if (files_.transformer.empty()) return false;
+  const ModelFiles files = files_;
+  load(files, storage_);
+  if (options_.keep_text_encoders) text();
+  return true;
+}
+
 flux::FluxModel& ModelManager::flux() {
   check(flux_ != nullptr, "internal: no transformer loaded");
   return *flux_;

@@ -67,6 +67,13 @@ class ModelManager {
   std::vector<std::string> take_notes() { return std::exchange(notes_, {}); }
   bool keep_text_encoders() const { return options_.keep_text_encoders; }
 
+  // Frees every loaded model: transformer, autoencoder, text encoders, upscalers, detectors, LoRA
+  // files and patches. The next load() loads what it needs; files() stays for reload().
+  void unload();
+  // Loads the last load()'s files again (transformer, autoencoder, and the text encoders when they
+  // are kept); false when nothing was ever loaded.
+  bool reload();
+
   const ModelFiles& files() const { return files_; }
   const StorageOption& storage() const { return storage_; }
   const Options& options() const { return options_; }

@@ -52,22 +52,19 @@ void GenerationService::shutdown() {
   queue_.stop();
 }
 
-json::Value GenerationService::generate(const json::Value& body, GenerationMode mode) {
+template <typename T>
+T GenerationService::run_queued(std::function<T()> work, const char* what) {
   if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
-  GenerationSettings settings = settings_from_request(body, mode, options_.values(), catalog_);
-
-  auto task = std::make_shared<std::packaged_task<JobReport()>>(
-      [this, s = std::move(settings)]() mutable { return run_job(std::move(s)); });
-  std::future<JobReport> done = task->get_future();
+  auto task = std::make_shared<std::packaged_task<T()>>(std::move(work));
+  std::future<T> done = task->get_future();
   if (!queue_.try_push([task] { (*task)(); })) {
     if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
     throw ApiError(429, "QueueFull",
                    "the queue is full: " + std::to_string(queue_.capacity()) +
                        " requests are waiting behind the running one (--queue-size); retry later");
   }
-  JobReport report;
   try {
-    report = done.get();
+    return done.get();
   } catch (const ApiError&) {
     throw;
   } catch (const FieldError& e) {
@@ -80,12 +77,24 @@ json::Value GenerationService::generate(const json::Value& body, GenerationMode 
                    "keeps serving (a smaller size or batch, a lower --vram-budget use, or bnb-nf4 storage needs less)");
   } catch (const std::bad_alloc&) {
     throw ApiError(500, "OutOfMemory",
-                   "out of memory while generating; the server keeps serving (a smaller size or batch, or a "
-                   "low-bit forge_unet_storage_dtype, needs less)");
+                   std::string("out of memory while ") + what +
+                       "; the server keeps serving (a smaller size or batch, or a low-bit "
+                       "forge_unet_storage_dtype, needs less)");
   } catch (const std::exception& e) {
     throw ApiError(500, "GenerationError", e.what());
   }
+}
+
+json::Value GenerationService::generate(const json::Value& body, GenerationMode mode) {
+  if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
+  GenerationSettings settings = settings_from_request(body, mode, options_.values(), catalog_);
+  const JobReport report = run_queued<JobReport>(
+      [this, s = std::move(settings)]() mutable { return run_job(std::move(s)); }, "generating");
   return generation_response(body, mode, report);
+}
+
+json::Value GenerationService::with_models(const std::function<json::Value(ModelManager&)>& work) {
+  return run_queued<json::Value>([this, work] { return work(models_); }, "answering");
 }
 
 JobReport GenerationService::run_job(GenerationSettings settings) {

@@ -84,6 +84,7 @@ DeviceMemory CudaBackend::memory() {
   m.in_use = s.in_use;
   m.peak_in_use = s.peak_in_use;
   m.reserved = s.reserved;
+  m.peak_reserved = s.peak_reserved;
   m.limit = ctx.allocator().limit();
   return m;
 }
