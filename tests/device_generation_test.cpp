@@ -15,7 +15,6 @@
 #include "pipeline/placement/device_weight_store.h"
 #include "pipeline/placement/vram_plan.h"
 #include "pipeline/placement/weight_streamer.h"
-#include "server/memory_report.h"
 #include "test_support.h"
 #include "tiny_models.h"
 #include "util/error.h"
@@ -263,21 +262,6 @@ TEST_F(OnFakeDevice, OutOfMemoryMidJobIsAClearErrorAndTheNextJobRuns) {
   fake.set_memory_limit(0);
   const auto again = run(kTxt2Img);
   EXPECT_EQ(ok.images[0].image.pixels, again.images[0].image.pixels);
-}
-
-}  // namespace
-}  // namespace fluxgen
-
-namespace fluxgen {
-namespace {
-
-TEST_F(OnFakeDevice, MemoryReportShowsTheDeviceAllocator) {
-  const Tensor held = fake.upload(Tensor::zeros({1024}));  // 4 KiB on the device
-  const json::Value cuda = server::memory_report().at("cuda");
-  ASSERT_FALSE(cuda.contains("error")) << cuda.dump();
-  EXPECT_EQ(cuda.at("allocated").at("current").as_int(), static_cast<int64_t>(fake.memory().in_use));
-  EXPECT_GE(cuda.at("allocated").at("peak").as_int(), 4096);
-  EXPECT_EQ(cuda.at("system").at("total").as_int(), int64_t(8) << 30);
 }
 
 }  // namespace
