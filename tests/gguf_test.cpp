@@ -115,9 +115,11 @@ std::vector<uint8_t> make_gguf(const std::vector<FakeTensor>& tensors, uint32_t 
     offset += (t.data.size() + 31) / 32 * 32;
   }
   while (w.b.size() % 32) w.b.push_back(0);
-  for (const auto& t : tensors) {
-    w.b.insert(w.b.end(), t.data.begin(), t.data.end());
-    while (w.b.size() % 32) w.b.push_back(0);
+  for (size_t k = 0; k < tensors.size(); ++k) {
+    w.b.insert(w.b.end(), tensors[k].data.begin(), tensors[k].data.end());
+    // No padding after the last tensor, so cutting the file's last byte cuts tensor data.
+    if (k + 1 < tensors.size())
+      while (w.b.size() % 32) w.b.push_back(0);
   }
   return w.b;
 }
@@ -139,14 +141,15 @@ std::string error_of(const std::vector<uint8_t>& bytes) {
 
 std::vector<FakeTensor> two_tensors() {
   return {{"a.weight", {4, 2}, 0, f32_bytes({1, 2, 3, 4, 5, 6, 7, 8})},
-          {"b.weight", {32, 1}, 8, read_bytes(golden("q8_0.blocks"))}};
+          {"b.weight", {32, 1}, 8, std::vector<uint8_t>(34, 1)}};  // one Q8_0 block
 }
 
 }  // namespace
 
 TEST(GgufReader, ParsesMetadataShapesAndData) {
   auto t = two_tensors();
-  t[1].data.resize(34);  // one Q8_0 block
+  t[1].data = read_bytes(golden("q8_0.blocks"));
+  t[1].data.resize(34);  // the first golden Q8_0 block
   const auto bytes = make_gguf(t);
   const Header h = parse_header(bytes.data(), bytes.size(), "ok.gguf");
   EXPECT_EQ(h.version, 3u);
