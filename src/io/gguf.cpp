@@ -118,8 +118,12 @@ std::string Value::to_string() const {
     case Kind::Bool: return b ? "true" : "false";
     case Kind::String: return s;
     case Kind::Array: {
-      const uint32_t elem = array->empty() ? 0 : array->front().gguf_type;
-      return "[" + std::to_string(array->size()) + " x " + (array->empty() ? "?" : value_type_name(elem)) + "]";
+      std::string out = "[";
+      out += std::to_string(array->size());
+      out += " x ";
+      out += array->empty() ? "?" : value_type_name(array->front().gguf_type);
+      out += "]";
+      return out;
     }
   }
   return "";
