@@ -6,7 +6,8 @@ namespace fluxgen::cli {
 
 DevicePlacement DeviceCliOptions::resolve() const {
   DevicePlacement p = resolve_device(device, vram_budget_gib);
-  std::fprintf(stderr, "fluxgen: running on %s\n", p.describe().c_str());
+  // Said when a GPU is used; the CPU is what a machine without one always does.
+  if (p.device != Device::CPU) std::fprintf(stderr, "fluxgen: running on %s\n", p.describe().c_str());
   return p;
 }
 

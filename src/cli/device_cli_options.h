@@ -12,7 +12,7 @@ namespace fluxgen::cli {
 struct DeviceCliOptions {
   std::string device = "auto";
   double vram_budget_gib = 0;
-  // Resolves the flags and prints where models run (stderr).
+  // Resolves the flags; prints the GPU and its budget when one is used (stderr).
   DevicePlacement resolve() const;
 };
 

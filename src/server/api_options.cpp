@@ -62,7 +62,10 @@ void ApiOptions::apply(const json::Value& patch) {
       }
     } else if (key == "fluxgen_device" || key == "fluxgen_vram_budget_gib") {
       // Listed by GET (a client may send the options back unchanged); chosen when the server starts.
-      if (value.dump() != to_json("")[key].dump())
+      const json::Value listed = to_json("")[key];
+      const bool same = listed.is_number() ? value.is_number() && value.as_number() == listed.as_number()
+                                           : value.dump() == listed.dump();
+      if (!same)
         throw validation_error(key, "is set when the server starts (fluxgen serve --device / --vram-budget)");
     } else if (key == "samples_format") {
       // Listed by GET so a client may send the options back; images are always PNG with infotext.
