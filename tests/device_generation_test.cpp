@@ -7,12 +7,12 @@
 #include <filesystem>
 
 #include "backend/ops.h"
+#include "device_parity.h"
 #include "fake_device_backend.h"
 #include "io/safetensors.h"
 #include "models/flux/flux_parameters.h"
 #include "pipeline/generator.h"
 #include "pipeline/placement/device_choice.h"
-#include "pipeline/placement/device_weight_store.h"
 #include "pipeline/placement/vram_plan.h"
 #include "pipeline/placement/weight_streamer.h"
 #include "test_support.h"
@@ -24,15 +24,7 @@ namespace {
 
 constexpr uint64_t MiB = uint64_t(1) << 20;
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(DeviceChoice, CpuAndAutoWithoutAGpu) {
   register_backend(Device::CUDA, nullptr);
@@ -110,58 +102,21 @@ TEST(VramPlan, BlockIndexAndSizesFromTheHeader) {
 }
 
 TEST_F(OnFakeDevice, StreamedBlocksGiveTheResidentOutput) {
-  const auto io = SafetensorsFile::open(test::fixture("flux_io.safetensors"));
-  const auto host = open_tensor_store(test::fixture("flux_bfl.safetensors"));
-  flux::FluxInputs in;
-  in.img = fake.upload(io->get("in.img"));
-  in.txt = fake.upload(io->get("in.txt"));
-  in.y = fake.upload(io->get("in.y"));
-  in.img_ids = to_f32(io->get("in.img_ids"));
-  in.txt_ids = to_f32(io->get("in.txt_ids"));
-  in.timesteps = to_vector(io->get("in.timesteps"));
-  in.guidance = to_vector(io->get("in.guidance"));
-  for (const std::optional<DType> storage : {std::optional<DType>(), std::optional<DType>(DType::NF4)}) {
-    const auto load = [&](bool stream) {
-      flux::FluxLoadOptions opt;
-      opt.storage = storage;
-      opt.place = [stream](std::shared_ptr<const TensorStore> s, const std::string&, const flux::FluxConfig& c) {
-        DeviceWeightStore::KeyFilter filter;
-        if (stream) filter = [d = c.depth](const std::string& k) { return flux_block_index(k, d).has_value(); };
-        return std::make_shared<DeviceWeightStore>(s, Device::CUDA, filter);
-      };
-      return flux::FluxModel::load(host, opt);
-    };
-    const Tensor resident = ops::to_host(load(false)->forward(in));
-    const uint64_t pinned_before = fake.pinned_bytes();
-    auto model = load(true);
-    EXPECT_GT(fake.pinned_bytes(), pinned_before);  // block weights stayed on the host, page-locked
-    std::vector<size_t> all(model->block_count());
-    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-    auto streamer = std::make_shared<WeightStreamer>(*model, all, fake);
-    model->set_block_hooks(streamer);
-    const int async_before = fake.async_uploads();
-    const Tensor streamed = ops::to_host(model->forward(in));
-    EXPECT_EQ(test::max_abs_diff(streamed, resident), 0.0);  // same kernels, same order
-    EXPECT_EQ(streamer->uploads(), static_cast<int64_t>(all.size()) + 1);  // + the next step's first block
-    EXPECT_GT(fake.async_uploads(), async_before);
+  const uint64_t pinned_before = fake.pinned_bytes();
+  const int async_before = fake.async_uploads();
+  const auto results = test::run_streaming_parities(Device::CUDA);
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.step1, 0.0) << r.name;  // same kernels, same order
     // A second step reuses the prefetched first block and gives the same output again.
-    EXPECT_EQ(test::max_abs_diff(ops::to_host(model->forward(in)), resident), 0.0);
+    EXPECT_EQ(r.step2, 0.0) << r.name;
+    EXPECT_EQ(r.uploads_after_step1, static_cast<int64_t>(r.blocks) + 1) << r.name;  // + the next step's first block
   }
+  EXPECT_GT(fake.pinned_bytes(), pinned_before);  // block weights stayed on the host, page-locked
+  EXPECT_GT(fake.async_uploads(), async_before);
 }
 
-struct DeviceRun {
-  explicit DeviceRun(DevicePlacement p, const std::string& dir = test::tiny_models_dir(), bool keep_text_encoders = true)
-      : models({dir, keep_text_encoders, false, p}) {}
-  ModelManager models;
-  HashCache hashes{test::temp_dir() + "/hashes.json"};
-  ProgressTracker progress;
-  Generator gen{models, hashes, progress};
-  GenerationResult operator()(const std::string& patch) {
-    GenerationSettings s = resolve_settings(json::parse(patch));
-    s.images_are_paths = true;
-    return gen.run(s);
-  }
-};
+using DeviceRun = test::TinyRun;
 
 const std::string kTxt2Img = R"({"prompt": "a cat", "width": 64, "height": 48, "steps": 3, "seed": 11, "cfg_scale": 1.5})";
 
@@ -216,15 +171,14 @@ std::string deep_models_dir() {
   return dir;
 }
 
-struct DeepRun : DeviceRun {
-  explicit DeepRun(DevicePlacement p) : DeviceRun(p, deep_models_dir(), false) {}
-};
+
 
 TEST_F(OnFakeDevice, ABudgetBelowTheModelStreamsAndKeepsThePeakUnderIt) {
   GenerationResult a;
   uint64_t planned_peak = 0, flux_bytes = 0;
   {
-    DeepRun resident(resolve_device("cuda"));
+    // Without keeping the text encoders, as the CLI runs.
+    DeviceRun resident(resolve_device("cuda"), deep_models_dir(), false);
     a = resident(kTxt2Img);
     planned_peak = resident.models.flux_plan().peak_bytes;
     flux_bytes = resident.models.flux_plan().resident_bytes;
@@ -235,7 +189,8 @@ TEST_F(OnFakeDevice, ABudgetBelowTheModelStreamsAndKeepsThePeakUnderIt) {
   // never hits the allocator's limit (the budget): the text encoders run where there is room and
   // the planner's estimate of sampling's activations holds.
   const uint64_t budget = planned_peak - flux_bytes / 3;
-  DeepRun streamed(resolve_device("cuda", static_cast<double>(budget) / double(uint64_t(1) << 30)));
+  DeviceRun streamed(resolve_device("cuda", static_cast<double>(budget) / double(uint64_t(1) << 30)), deep_models_dir(),
+                    false);
   fake.reset_memory_peak();
   const auto b = streamed(kTxt2Img);
   EXPECT_FALSE(streamed.models.flux_plan().streamed.empty()) << streamed.models.flux_plan().describe();

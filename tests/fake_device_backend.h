@@ -94,17 +94,15 @@ class FakeDeviceBackend final : public Backend {
   }
   uint64_t pinned_bytes() const { return pinned_bytes_; }
   int async_uploads() const { return async_uploads_; }
-  int upload_waits() const { return upload_waits_; }
 
   Tensor pin(const Tensor& host) override {
-    pinned_bytes_ += host.nbytes() + (dtype_is_quantized_block(host.dtype()) ? host.absmax().nbytes() : 0);
+    pinned_bytes_ += host.held_bytes();
     return host.clone();
   }
   Tensor upload_weight_async(const Tensor& host) override {
     ++async_uploads_;
     return upload_weight(host);
   }
-  void wait_for_uploads() override { ++upload_waits_; }
   DeviceMemory memory() override {
     std::lock_guard<std::mutex> lock(mutex_);
     DeviceMemory m;
@@ -184,7 +182,7 @@ class FakeDeviceBackend final : public Backend {
   std::map<const void*, Tensor> real_;  // inaccessible base address -> the host tensor holding the bytes
   uint64_t capacity_ = 0, limit_ = 0, in_use_ = 0, peak_ = 0;
   std::atomic<uint64_t> pinned_bytes_{0};
-  std::atomic<int> async_uploads_{0}, upload_waits_{0};
+  std::atomic<int> async_uploads_{0};
 };
 
 }  // namespace fluxgen::test

@@ -23,18 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::photo_png;
 using test::tiny_models_dir;
-
-struct TinyRun {
-  ModelManager models{{tiny_models_dir(), true, false, {}}};
-  HashCache hashes{test::temp_dir() + "/hashes.json"};
-  ProgressTracker progress;
-  Generator gen{models, hashes, progress};
-  GenerationResult operator()(const std::string& patch) {
-    GenerationSettings s = resolve_settings(json::parse(patch));
-    s.images_are_paths = true;
-    return gen.run(s);
-  }
-};
+using test::TinyRun;
 
 // Largest per-channel difference (images of one size).
 int max_pixel_diff(const Image& a, const Image& b) {

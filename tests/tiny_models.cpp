@@ -45,4 +45,15 @@ std::string photo_png() {
   return path;
 }
 
+TinyRun::TinyRun(DevicePlacement placement, const std::string& models_dir, bool keep_text_encoders)
+    : models({models_dir, keep_text_encoders, false, std::move(placement)}),
+      hashes(temp_dir() + "/hashes.json"),
+      gen(models, hashes, progress) {}
+
+GenerationResult TinyRun::operator()(const std::string& patch) {
+  GenerationSettings s = resolve_settings(json::parse(patch));
+  s.images_are_paths = true;
+  return gen.run(s);
+}
+
 }  // namespace fluxgen::test

@@ -14,6 +14,13 @@ namespace fluxgen {
 
 namespace fs = std::filesystem;
 
+namespace {
+// What a loaded transformer is: its file and its storage dtype.
+std::string flux_key(const ModelFiles& files, const StorageOption& storage) {
+  return files.transformer + "|" + (storage.dtype ? std::string(dtype_name(*storage.dtype)) : "auto");
+}
+}  // namespace
+
 void ModelManager::load(const ModelFiles& files, const StorageOption& storage, const FluxWorkload& workload_in) {
   // The autoencoder first: on a device the transformer's plan counts what it holds.
   if (!vae_ || files.vae != files_.vae) {
@@ -22,10 +29,9 @@ void ModelManager::load(const ModelFiles& files, const StorageOption& storage, c
   }
   FluxWorkload workload = workload_in;
   workload.latent_factor = vae_->config().downscale();
-  const std::string flux_key = files.transformer + "|" + (storage.dtype ? std::string(dtype_name(*storage.dtype)) : "auto");
   const bool outgrown = device() != Device::CPU && flux_ && !plan_.streamed.empty() &&
                         flux_activation_bytes(flux_->config(), workload) > plan_.activation_bytes;
-  if (!flux_ || flux_key != flux_key_ || outgrown) load_flux(files, storage, workload);
+  if (!flux_ || flux_key(files, storage) != flux_key_ || outgrown) load_flux(files, storage, workload);
   files_ = files;
   storage_ = storage;
   const std::string text_key = files.clip + "|" + files.t5;
@@ -65,7 +71,7 @@ void ModelManager::load_flux(const ModelFiles& files, const StorageOption& stora
   if (!plan_.streamed.empty())
     flux_->set_block_hooks(std::make_shared<WeightStreamer>(*flux_, plan_.streamed, backend_for(device)));
   if (device != Device::CPU) notes_.push_back("transformer on " + options_.placement.describe() + ": " + plan_.describe());
-  flux_key_ = files.transformer + "|" + (storage.dtype ? std::string(dtype_name(*storage.dtype)) : "auto");
+  flux_key_ = flux_key(files, storage);
   flux_patcher_ = std::make_unique<lora::LoraPatcher>(lora::Component::Transformer, flux_->linear_layers(),
                                                       flux_->source(), flux_->block_size());
 }

@@ -157,7 +157,7 @@ std::map<std::string, WeightUsage> FluxModel::weight_usage() {
   auto add = [&](const Tensor& t) {
     auto& u = usage[std::string(dtype_name(t.dtype()))];
     ++u.tensors;
-    u.bytes += t.nbytes() + (dtype_is_quantized_block(t.dtype()) ? t.absmax().nbytes() : 0);
+    u.bytes += t.held_bytes();
   };
   for (const auto& [name, lin] : linear_layers()) {
     add(lin->weight());

@@ -5,10 +5,6 @@
 
 namespace fluxgen {
 
-uint64_t tensor_bytes(const Tensor& t) {
-  return t.nbytes() + (dtype_is_quantized_block(t.dtype()) ? t.absmax().nbytes() : 0);
-}
-
 DeviceWeightStore::DeviceWeightStore(std::shared_ptr<const TensorStore> host, Device device, KeyFilter streamed)
     : host_(std::move(host)), device_(device), streamed_(std::move(streamed)) {
   check(host_ != nullptr, "DeviceWeightStore: no store");
@@ -34,21 +30,19 @@ Tensor DeviceWeightStore::get_layer_weight(const std::string& name, std::optiona
   const bool streamed = streamed_ && streamed_(name);
   Tensor placed = streamed ? backend.pin(host) : backend.upload_weight(host);
   host_->release_pages(name);
-  std::lock_guard<std::mutex> lock(mutex_);
-  (streamed ? streamed_bytes_ : layer_bytes_) += tensor_bytes(placed);
+  if (!streamed) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    layer_bytes_ += placed.held_bytes();
+  }
   return placed;
 }
 
 uint64_t DeviceWeightStore::resident_bytes() const {
   std::lock_guard<std::mutex> lock(mutex_);
   uint64_t total = layer_bytes_;
-  for (const auto& [name, t] : resident_) total += tensor_bytes(t);
+  for (const auto& [name, t] : resident_) total += t.held_bytes();
   return total;
 }
 
-uint64_t DeviceWeightStore::streamed_bytes() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return streamed_bytes_;
-}
 
 }  // namespace fluxgen

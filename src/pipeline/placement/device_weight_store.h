@@ -38,8 +38,6 @@ class DeviceWeightStore final : public TensorStore {
 
   // Bytes copied to the device so far (packed codes and absmax of NF4/FP4 included).
   uint64_t resident_bytes() const;
-  // Bytes of streamed layer weights kept in page-locked host memory.
-  uint64_t streamed_bytes() const;
   Device device() const { return device_; }
 
  private:
@@ -48,10 +46,7 @@ class DeviceWeightStore final : public TensorStore {
   KeyFilter streamed_;
   mutable std::mutex mutex_;
   mutable std::map<std::string, Tensor> resident_;
-  mutable uint64_t layer_bytes_ = 0, streamed_bytes_ = 0;
+  mutable uint64_t layer_bytes_ = 0;  // layer weights uploaded (not kept in resident_)
 };
-
-// Bytes a tensor occupies in memory: its data plus the absmax of block-quantized dtypes.
-uint64_t tensor_bytes(const Tensor& t);
 
 }  // namespace fluxgen
