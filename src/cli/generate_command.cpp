@@ -192,7 +192,8 @@ void register_generate_command(CLI::App& app) {
       if (o->preview.empty() || snap.preview_step == last_preview || !snap.preview_latent.defined()) return;
       last_preview = snap.preview_step;
       if (!renderer)
-        renderer = std::make_unique<PreviewRenderer>(parse_preview_type(o->preview_type), o->models_dir, &models.vae());
+        renderer = std::make_unique<PreviewRenderer>(parse_preview_type(o->preview_type), o->models_dir, &models.vae(),
+                                                     models.placement());
       write_png(o->preview, renderer->render(snap.preview_latent));
     };
     Generator generator(models, hashes, progress);
