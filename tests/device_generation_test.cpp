@@ -150,6 +150,7 @@ TEST_F(OnFakeDevice, UpscalersDetectorsAndTaef1RunOnTheDevice) {
   yolo::NmsOptions nms;
   nms.confidence = 0.01f;  // random tiny weights: keep some boxes to compare
   const auto a = cpu_yolo->detect(photo, nms), b = gpu_yolo->detect(photo, nms);
+  ASSERT_FALSE(a.empty());
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].x1, b[i].x1);
@@ -276,6 +277,37 @@ TEST_F(OnFakeDevice, OutOfMemoryMidJobIsAClearErrorAndTheNextJobRuns) {
   fake.set_memory_limit(0);
   const auto again = run(kTxt2Img);
   EXPECT_EQ(ok.images[0].image.pixels, again.images[0].image.pixels);
+}
+
+// Every command that runs a model takes --device: the CPU works, a GPU this machine has not got is a
+// clear error before any output is written.
+TEST(DeviceCli, UpscaleDetectAndGenerateTakeTheDevice) {
+  FLUXGEN_REQUIRE_CLI();
+  const std::string dir = test::temp_dir();
+  const std::string esrgan = test::fixture("esrgan_old.pth"), yolo = test::fixture("yolo/yolov8n_tiny.pt");
+  Image small(64, 48, 3);
+  for (size_t i = 0; i < small.pixels.size(); ++i) small.pixels[i] = static_cast<uint8_t>(i * 7);
+  write_png(dir + "/small.png", small);
+  auto r = test::run_fluxgen({"upscale", dir + "/small.png", dir + "/up.png", "--upscaler", esrgan, "--scale", "2",
+                              "--device", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_image(dir + "/up.png").width, 128);
+  r = test::run_fluxgen({"detect", test::photo_png(), "--model", yolo, "--device", "cpu"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (backend_available(Device::CUDA)) GTEST_SKIP() << "this machine has a GPU";
+  const std::vector<std::vector<std::string>> on_gpu = {
+      {"upscale", dir + "/small.png", dir + "/gpu.png", "--upscaler", esrgan, "--device", "cuda"},
+      {"detect", test::photo_png(), "--model", yolo, "--device", "cuda:0", "--output", dir + "/boxes.png"},
+      {"generate", "--models-dir", test::tiny_models_dir(), "--prompt", "a cat", "--width", "64", "--height", "64",
+       "--steps", "1", "--device", "cuda", "--output", dir + "/gen"}};
+  for (const auto& args : on_gpu) {
+    r = test::run_fluxgen(args);
+    EXPECT_NE(r.exit_code, 0) << args[0];
+    EXPECT_NE(r.err.find("--device"), std::string::npos) << args[0] << ": " << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir + "/gpu.png"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/boxes.png"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/gen"));
 }
 
 }  // namespace
