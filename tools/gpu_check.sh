@@ -16,7 +16,9 @@
 # Needs only CMake >= 3.25, g++ (C++20), nvcc and the CUDA libraries (cudart, cuBLASLt): no
 # GoogleTest (the GPU cases build as a plain program), no Google Benchmark, no Debian -dev package.
 #
-#   tools/gpu_check.sh                     the lent machine (its tool sets $OUT)
+#   tools/stage_device_deps.sh here, then on the lent machine (its tool sets $OUT, carry
+#   [".device-deps"] so that the `fluxgen` program builds there):
+#   tools/gpu_check.sh
 #   OUT=/tmp/o ARCH=89 tools/gpu_check.sh  any other GPU machine
 #   BUDGET=480 (seconds for the whole script; the benchmark and the generate cases stop starting
 #   new configurations past it), BENCH_SECONDS=120, JOBS=16, BUILD=/tmp/fluxgen-gpu-build,
@@ -44,15 +46,31 @@ status=0
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv >"$out/nvidia-smi.txt" 2>&1
 cat "$out/nvidia-smi.txt"
 
-say "configure (sm_$arch, Release)"
-if ! cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFLUXGEN_CUDA_ARCHS="$arch" \
+# Headers tools/stage_device_deps.sh staged for this machine (CLI11 for the fluxgen program, zlib's
+# for its PNG output), used only where the machine has none of its own.
+staged=()
+deps="$root/.device-deps/include"
+if [ -d "$deps" ]; then
+  [ -f /usr/include/CLI/CLI.hpp ] || staged+=(-DFLUXGEN_CLI11_INCLUDE="$deps")
+  libz=$(ldconfig -p 2>/dev/null | sed -n 's/.*libz\.so\.1 (libc6,x86-64) => //p' | head -1)
+  if [ ! -f /usr/include/zlib.h ] && [ -n "$libz" ]; then staged+=(-DZLIB_INCLUDE_DIR="$deps" -DZLIB_LIBRARY="$libz"); fi
+fi
+say "configure (sm_$arch, Release) ${staged[*]}"
+if ! cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFLUXGEN_CUDA_ARCHS="$arch" "${staged[@]}" \
     -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON >"$out/build.log" 2>&1; then
   say "configure failed"; tail -30 "$out/build.log"; exit 1
 fi
 grep "fluxgen:" "$out/build.log"
 grep -q "fluxgen: CUDA" "$out/build.log" || { say "nvcc or the CUDA toolkit was not found"; exit 1; }
-say "build fluxgen_gpu_tests, flux_gpu, fluxgen and flux_random_models ($jobs jobs)"
-if ! cmake --build "$build" -j"$jobs" --target fluxgen_gpu_tests flux_gpu fluxgen flux_random_models >>"$out/build.log" 2>&1; then
+targets=(fluxgen_gpu_tests flux_gpu flux_random_models)
+have_cli=1
+if grep -q "CLI11 not found" "$out/build.log"; then
+  have_cli=0; say "no CLI11 (run tools/stage_device_deps.sh and carry .device-deps): the generate cases are skipped"
+else
+  targets+=(fluxgen)
+fi
+say "build ${targets[*]} ($jobs jobs)"
+if ! cmake --build "$build" -j"$jobs" --target "${targets[@]}" >>"$out/build.log" 2>&1; then
   say "build failed"; grep -E "error|Error" "$out/build.log" | head -40; exit 1
 fi
 grep -E "warning" "$out/build.log" | head -20
@@ -84,10 +102,11 @@ cat "$out/random_models.log"
   echo "| storage | VRAM budget | s/step | first step after (s) | end to end (s) | peak VRAM | transformer plan |"
   echo "|---|---|---|---|---|---|---|"
 } >"$out/generate.md"
+[ "$have_cli" = 1 ] || cases_skipped=1
 for case in "bnb-nf4 0" "float8-e4m3fn 0" "bf16 0" "bnb-nf4 12" "float8-e4m3fn 12" "bnb-nf4 6" "bf16 12"; do
   set -- $case
   storage=$1 vram=$2
-  if [ $(( budget - $(elapsed) )) -lt 40 ]; then say "generate $storage budget $vram: skipped (time)"; continue; fi
+  if [ -n "${cases_skipped:-}" ] || [ $(( budget - $(elapsed) )) -lt 40 ]; then say "generate $storage budget $vram: skipped (time)"; continue; fi
   name="generate_${storage}_${vram}"
   say "generate --storage $storage --vram-budget ${vram} (0 = the whole card)"
   budget_flag=()
