@@ -92,6 +92,12 @@ Tensor OpTimingBackend::attention(const Tensor& q, const Tensor& k, const Tensor
 Tensor OpTimingBackend::layer_norm(const Tensor& x, const Tensor* w, const Tensor* b, float eps) {
   return timed("layer_norm", [&] { return inner_.layer_norm(x, w, b, eps); });
 }
+Tensor OpTimingBackend::modulated_layer_norm(const Tensor& x, const Tensor& scale, const Tensor& shift, float eps) {
+  return timed("modulated_layer_norm", [&] { return inner_.modulated_layer_norm(x, scale, shift, eps); });
+}
+Tensor OpTimingBackend::gated_add(const Tensor& x, const Tensor& gate, const Tensor& y) {
+  return timed("gated_add", [&] { return inner_.gated_add(x, gate, y); });
+}
 Tensor OpTimingBackend::rms_norm(const Tensor& x, const Tensor* w, float eps) {
   return timed("rms_norm", [&] { return inner_.rms_norm(x, w, eps); });
 }

@@ -37,6 +37,8 @@ class OpTimingBackend final : public Backend {
   Tensor layer_norm(const Tensor& x, const Tensor* weight, const Tensor* bias, float eps) override;
   Tensor rms_norm(const Tensor& x, const Tensor* weight, float eps) override;
   Tensor group_norm(const Tensor& x, int groups, const Tensor* weight, const Tensor* bias, float eps) override;
+  Tensor modulated_layer_norm(const Tensor& x, const Tensor& scale, const Tensor& shift, float eps) override;
+  Tensor gated_add(const Tensor& x, const Tensor& gate, const Tensor& y) override;
   Tensor softmax(const Tensor& x) override;
   Tensor activation(const Tensor& x, Activation a) override;
   Tensor leaky_relu(const Tensor& x, float slope) override;

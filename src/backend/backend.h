@@ -78,6 +78,13 @@ class Backend {
   virtual Tensor rms_norm(const Tensor& x, const Tensor* weight, float eps) = 0;
   // x [N, C, *spatial]; weight/bias [C].
   virtual Tensor group_norm(const Tensor& x, int groups, const Tensor* weight, const Tensor* bias, float eps) = 0;
+  // FLUX's modulation, fused where a backend has the kernel: layer_norm(x) without affine, then
+  // · (1 + scale) + shift, with x [B, L, D] and scale/shift [B, 1, D] (broadcast over the L
+  // tokens). By default composed of this backend's layer_norm, affine, mul and add
+  // (backend_composites.cpp), which is what the CPU runs.
+  virtual Tensor modulated_layer_norm(const Tensor& x, const Tensor& scale, const Tensor& shift, float eps);
+  // FLUX's gated residual, fused likewise: x + gate · y, gate [B, 1, D] broadcast over L.
+  virtual Tensor gated_add(const Tensor& x, const Tensor& gate, const Tensor& y);
   virtual Tensor softmax(const Tensor& x) = 0;  // over the last dimension
 
   virtual Tensor activation(const Tensor& x, Activation a) = 0;

@@ -39,6 +39,12 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
 Tensor layer_norm(const Tensor& x, const Tensor* weight, const Tensor* bias, float eps) {
   return on({&x, weight, bias}).layer_norm(x, weight, bias, eps);
 }
+Tensor modulated_layer_norm(const Tensor& x, const Tensor& scale, const Tensor& shift, float eps) {
+  return on({&x, &scale, &shift}).modulated_layer_norm(x, scale, shift, eps);
+}
+Tensor gated_add(const Tensor& x, const Tensor& gate, const Tensor& y) {
+  return on({&x, &gate, &y}).gated_add(x, gate, y);
+}
 Tensor rms_norm(const Tensor& x, const Tensor* weight, float eps) { return on({&x, weight}).rms_norm(x, weight, eps); }
 Tensor group_norm(const Tensor& x, int groups, const Tensor* weight, const Tensor* bias, float eps) {
   return on({&x, weight, bias}).group_norm(x, groups, weight, bias, eps);

@@ -30,6 +30,9 @@ Tensor layer_norm(const Tensor& x, const Tensor* weight, const Tensor* bias, flo
 Tensor rms_norm(const Tensor& x, const Tensor* weight, float eps);
 Tensor group_norm(const Tensor& x, int groups, const Tensor* weight, const Tensor* bias, float eps);
 Tensor softmax(const Tensor& x);
+// FLUX's modulation and gated residual (Backend::modulated_layer_norm, gated_add).
+Tensor modulated_layer_norm(const Tensor& x, const Tensor& scale, const Tensor& shift, float eps);
+Tensor gated_add(const Tensor& x, const Tensor& gate, const Tensor& y);
 
 Tensor activation(const Tensor& x, Activation a);
 inline Tensor silu(const Tensor& x) { return activation(x, Activation::SiLU); }

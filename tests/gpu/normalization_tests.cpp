@@ -1,7 +1,9 @@
-// LayerNorm, RMSNorm, GroupNorm and softmax on the GPU against the CPU backend.
+// LayerNorm, RMSNorm, GroupNorm, softmax and FLUX's fused modulation on the GPU against the CPU
+// backend (whose modulation is the composition of its plain ops).
 #include "gpu_check.h"
 #include "op_support.h"
 #include "tensor/convert.h"
+#include "util/strings.h"
 
 namespace fluxgen::gpu_test {
 namespace {
@@ -23,6 +25,24 @@ GPU_TEST(layer_and_rms_norm) {
                    m.tolerance);
       expect_close("rms_norm plain" + s, gpu().rms_norm(xd, nullptr, 1e-6f), cpu().rms_norm(x, nullptr, 1e-6f),
                    m.tolerance);
+    }
+  }
+}
+
+GPU_TEST(fused_modulation) {
+  // FLUX's shapes: [B, tokens, hidden] against one [1, hidden] vector per batch item.
+  for (const Shape& shape : {Shape{1, 4608, 3072}, Shape{2, 37, 3072}, Shape{3, 5, 64}}) {
+    const int64_t B = shape[0], D = shape[2];
+    const Tensor x = random(shape, 420, 3.0f), y = random(shape, 421);
+    const Tensor scale = random({B, 1, D}, 422, 0.5f), shift = random({B, 1, D}, 423), gate = random({B, 1, D}, 424);
+    const std::string s = " " + shape_string(shape);
+    for (const Mode& m : modes()) {
+      use(m);
+      const Tensor xd = gpu().upload(x), yd = gpu().upload(y);
+      const Tensor sd = gpu().upload(scale), shd = gpu().upload(shift), gd = gpu().upload(gate);
+      expect_close("modulated_layer_norm" + s, gpu().modulated_layer_norm(xd, sd, shd, 1e-6f),
+                   cpu().modulated_layer_norm(x, scale, shift, 1e-6f), m.tolerance);
+      expect_close("gated_add" + s, gpu().gated_add(xd, gd, yd), cpu().gated_add(x, gate, y), m.tolerance);
     }
   }
 }

@@ -56,6 +56,8 @@ class CudaBackend final : public Backend {
                    float scale) override;
 
   Tensor layer_norm(const Tensor& x, const Tensor* weight, const Tensor* bias, float eps) override;
+  Tensor modulated_layer_norm(const Tensor& x, const Tensor& scale, const Tensor& shift, float eps) override;
+  Tensor gated_add(const Tensor& x, const Tensor& gate, const Tensor& y) override;
   Tensor rms_norm(const Tensor& x, const Tensor* weight, float eps) override;
   Tensor group_norm(const Tensor& x, int groups, const Tensor* weight, const Tensor* bias, float eps) override;
   Tensor softmax(const Tensor& x) override;

@@ -16,10 +16,8 @@ DoubleStreamBlock::DoubleStreamBlock(const Weights& w, const FluxConfig& c, cons
 void DoubleStreamBlock::forward(Tensor& img_x, Tensor& txt_x, const Tensor& vec, const RopeTables& pe) const {
   const auto img_m = img.mod.forward(vec);
   const auto txt_m = txt.mod.forward(vec);
-  const nn::LayerNorm norm(1e-6f);
-
-  const HeadsQKV iq = split_qkv(img.attn_qkv.forward(modulate(norm.forward(img_x), img_m[0])), heads_, img.attn_norm);
-  const HeadsQKV tq = split_qkv(txt.attn_qkv.forward(modulate(norm.forward(txt_x), txt_m[0])), heads_, txt.attn_norm);
+  const HeadsQKV iq = split_qkv(img.attn_qkv.forward(modulated_norm(img_x, img_m[0])), heads_, img.attn_norm);
+  const HeadsQKV tq = split_qkv(txt.attn_qkv.forward(modulated_norm(txt_x, txt_m[0])), heads_, txt.attn_norm);
   const HeadsQKV joint{ops::concat({tq.q, iq.q}, 2), ops::concat({tq.k, iq.k}, 2), ops::concat({tq.v, iq.v}, 2)};
   const Tensor attn = rope_attention(joint, pe);  // [B, Lt + Li, hidden]
   const int64_t Lt = txt_x.dim(1), L = attn.dim(1);
@@ -28,10 +26,10 @@ void DoubleStreamBlock::forward(Tensor& img_x, Tensor& txt_x, const Tensor& vec,
 
   img_x = gated_residual(img_x, img_m[0], img.attn_proj.forward(img_attn));
   img_x = gated_residual(img_x, img_m[1],
-                         img.mlp_2.forward(ops::gelu_tanh(img.mlp_0.forward(modulate(norm.forward(img_x), img_m[1])))));
+                         img.mlp_2.forward(ops::gelu_tanh(img.mlp_0.forward(modulated_norm(img_x, img_m[1])))));
   txt_x = gated_residual(txt_x, txt_m[0], txt.attn_proj.forward(txt_attn));
   txt_x = gated_residual(txt_x, txt_m[1],
-                         txt.mlp_2.forward(ops::gelu_tanh(txt.mlp_0.forward(modulate(norm.forward(txt_x), txt_m[1])))));
+                         txt.mlp_2.forward(ops::gelu_tanh(txt.mlp_0.forward(modulated_norm(txt_x, txt_m[1])))));
 }
 
 }  // namespace fluxgen::flux

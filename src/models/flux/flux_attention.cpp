@@ -16,11 +16,11 @@ std::vector<ModulationOut> Modulation::forward(const Tensor& vec) const {
   return out;
 }
 
-Tensor modulate(const Tensor& x, const ModulationOut& m) {
-  return ops::add(ops::mul(x, ops::affine(m.scale, 1.0f, 1.0f)), m.shift);
+Tensor modulated_norm(const Tensor& x, const ModulationOut& m) {
+  return ops::modulated_layer_norm(x, m.scale, m.shift, kModulationEps);
 }
 
-Tensor gated_residual(const Tensor& x, const ModulationOut& m, const Tensor& y) { return ops::add(x, ops::mul(m.gate, y)); }
+Tensor gated_residual(const Tensor& x, const ModulationOut& m, const Tensor& y) { return ops::gated_add(x, m.gate, y); }
 
 QKNorm::QKNorm(const Weights& w, int64_t head_dim)
     : query_norm(w.sub("query_norm"), head_dim, 1e-6f, "scale"), key_norm(w.sub("key_norm"), head_dim, 1e-6f, "scale") {}

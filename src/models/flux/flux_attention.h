@@ -26,9 +26,11 @@ class Modulation {
   int triples_ = 1;
 };
 
-// (1 + scale) · x + shift
-Tensor modulate(const Tensor& x, const ModulationOut& m);
-// x + gate · y
+// The layer norm every FLUX block and the final layer apply before modulating (no affine).
+inline constexpr float kModulationEps = 1e-6f;
+// (1 + scale) · LayerNorm(x) + shift: one fused kernel on the GPU (ops::modulated_layer_norm).
+Tensor modulated_norm(const Tensor& x, const ModulationOut& m);
+// x + gate · y (ops::gated_add).
 Tensor gated_residual(const Tensor& x, const ModulationOut& m, const Tensor& y);
 
 // QKNorm: RMSNorm (eps 1e-6, learned `scale`) over the head dimension of q and of k.

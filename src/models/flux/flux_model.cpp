@@ -90,7 +90,7 @@ Tensor FluxModel::forward(const FluxInputs& in, StepCache* cache) const {
     if (cache->reuse(ops::sub(img, before), sigma)) return final_layer.forward(ops::add(img, cache->residual()), vec);
   } else {
     const StreamWeights& first = double_blocks.front().img;
-    const Tensor modulated = modulate(nn::LayerNorm(1e-6f).forward(img), first.mod.forward(vec)[0]);
+    const Tensor modulated = modulated_norm(img, first.mod.forward(vec)[0]);
     if (cache->reuse(modulated, sigma)) return final_layer.forward(ops::add(img, cache->residual()), vec);
   }
   const Tensor start = img;

@@ -1,5 +1,7 @@
 #include "models/flux/last_layer.h"
 
+#include "models/flux/flux_attention.h"
+
 namespace fluxgen::flux {
 
 LastLayer::LastLayer(const Weights& w, const FluxConfig& c)
@@ -10,8 +12,7 @@ Tensor LastLayer::forward(const Tensor& x, const Tensor& vec) const {
   const Tensor m = adaLN_modulation_1.forward(ops::silu(vec));
   const int64_t B = m.dim(0), H = m.dim(1) / 2;
   const auto parts = ops::chunk(m.reshape({B, 1, 2 * H}), 2, -1);  // shift, scale
-  const Tensor normed = nn::LayerNorm(1e-6f).forward(x);
-  return linear.forward(ops::add(ops::mul(normed, ops::affine(parts[1], 1.0f, 1.0f)), parts[0]));
+  return linear.forward(ops::modulated_layer_norm(x, parts[1], parts[0], kModulationEps));
 }
 
 }  // namespace fluxgen::flux

@@ -16,7 +16,7 @@ Tensor SingleStreamBlock::forward(const Tensor& x, const Tensor& vec, const Rope
   // go as soon as its two parts are copied out, which lowers a step's peak memory.
   Tensor qkv, mlp;
   {
-    const Tensor h = linear1.forward(modulate(nn::LayerNorm(1e-6f).forward(x), mod));
+    const Tensor h = linear1.forward(modulated_norm(x, mod));
     qkv = ops::slice(h, -1, 0, 3 * hidden_);
     mlp = ops::slice(h, -1, 3 * hidden_, h.dim(-1));
   }
