@@ -26,7 +26,7 @@ TensorEntry parse_entry(const std::string& name, const json::Value& v, uint64_t 
   const json::Value* dtype = v.find("dtype");
   if (!dtype || !dtype->is_string()) bad("missing or non-string \"dtype\"");
   auto dt = dtype_from_name(dtype->as_string());
-  if (!dt || dtype_is_quantized_block(*dt)) bad("unknown dtype \"", dtype->as_string(), "\"");
+  if (!dt || dtype_is_packed(*dt)) bad("unknown dtype \"", dtype->as_string(), "\"");
   e.dtype = *dt;
   const json::Value* shape = v.find("shape");
   if (!shape || !shape->is_array()) bad("missing or non-array \"shape\"");
