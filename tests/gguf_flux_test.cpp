@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <functional>
 
 #include "gguf_test_writer.h"
 #include "io/gguf_store.h"
@@ -18,6 +20,7 @@
 #include "pipeline/model_discovery.h"
 #include "tensor/convert.h"
 #include "test_support.h"
+#include "tiny_models.h"
 #include "util/error.h"
 
 namespace fluxgen {
@@ -199,6 +202,42 @@ TEST(GgufFlux, InfoDescribesItAndDiscoveryFindsIt) {
       EXPECT_EQ(std::string(e.what()).find("FLUX transformer"), std::string::npos) << folder << ": " << e.what();
     }
   }
+}
+
+// A models folder like the tiny one, with the transformer as `checkpoint` (a file name) made by `make`.
+std::string models_dir_with(const std::string& checkpoint, const std::function<void(const std::string&)>& make) {
+  const std::string dir = test::temp_dir();
+  for (const auto& e : fs::recursive_directory_iterator(test::tiny_models_dir())) {
+    const fs::path rel = fs::relative(e.path(), test::tiny_models_dir());
+    if (e.is_directory()) fs::create_directories(fs::path(dir) / rel);
+    else if (rel.parent_path() != "Stable-diffusion") fs::create_symlink(fs::read_symlink(e.path()), fs::path(dir) / rel);
+  }
+  make(dir + "/Stable-diffusion/" + checkpoint);
+  return dir;
+}
+
+TEST(GgufFlux, GeneratesAndTheInfotextNamesTheFile) {
+  const auto src = open_tensor_store(test::fixture("flux_e2e.safetensors"));
+  std::shared_ptr<TensorStore> gguf;
+  const std::string gguf_dir = models_dir_with("flux1-dev-Q8_0.gguf", [&](const std::string& path) {
+    EXPECT_GT(test::write_store_as_gguf(*src, path, GgmlType::Q8_0, {{{"config", src->metadata("config")}}, {}}), 0);
+    gguf = open_tensor_store(path);
+  });
+  const std::string deq_dir = models_dir_with("flux1-dev-deq.safetensors", [&](const std::string& path) {
+    dequantized_copy(*gguf, path);
+  });
+  const std::string request = R"({"prompt": "a cat", "width": 64, "height": 48, "steps": 2, "seed": 11})";
+  test::TinyRun on_gguf({}, gguf_dir), on_deq({}, deq_dir);
+  const auto a = on_gguf(request);
+  const auto b = on_deq(request);
+  ASSERT_EQ(a.images.size(), 1u);
+  ASSERT_EQ(b.images.size(), 1u);
+  EXPECT_NE(a.images[0].infotext.find("Model: flux1-dev-Q8_0"), std::string::npos) << a.images[0].infotext;
+  // Same weights, same sampling: the images agree to within a rounding step.
+  int worst = 0;
+  for (size_t i = 0; i < a.images[0].image.pixels.size(); ++i)
+    worst = std::max(worst, std::abs(int(a.images[0].image.pixels[i]) - int(b.images[0].image.pixels[i])));
+  EXPECT_LE(worst, 1);
 }
 
 // llama.cpp's T5 names (the inverse of t5_name_from_llama, for writing the fixture).

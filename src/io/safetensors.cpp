@@ -156,7 +156,7 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   }
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    check(!dtype_is_quantized_block(t.dtype()), path, ": cannot write ", name, ": ", dtype_name(t.dtype()),
+    check(!dtype_is_packed(t.dtype()), path, ": cannot write ", name, ": ", dtype_name(t.dtype()),
           " has no safetensors dtype");
     check(t.defined(), path, ": cannot write ", name, ": undefined tensor");
     check(t.device() == Device::CPU, path, ": cannot write ", name, ": not a host tensor");

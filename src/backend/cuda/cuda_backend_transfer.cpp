@@ -24,6 +24,8 @@ Tensor CudaBackend::upload(const Tensor& host) {
 
 Tensor CudaBackend::upload_weight(const Tensor& host) {
   check(host.defined(), "upload_weight: undefined tensor");
+  check(!dtype_is_gguf_block(host.dtype()), "upload_weight: GGUF ", dtype_name(host.dtype()),
+        " weights have no CUDA decoder yet (run on the CPU, or convert them with --storage)");
   return on_device(host);
 }
 
