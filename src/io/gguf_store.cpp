@@ -1,5 +1,6 @@
 #include "io/gguf_store.h"
 
+#include <algorithm>
 #include <map>
 
 #include "io/gguf.h"
@@ -76,14 +77,20 @@ class GgufStore final : public TensorStore {
     if (it == file_->header().metadata.end()) return dims;
     const gguf::Value& v = it->second;
     const std::string key = it->first;
-    if (v.kind != gguf::Value::Kind::Array || (!v.array->empty() && v.array->front().kind != gguf::Value::Kind::Int))
-      fail(source(), ": metadata ", key, " must be an array of integers");
+    if (v.kind != gguf::Value::Kind::Array) fail(source(), ": metadata ", key, " must be an array of integers");
     Shape shape;
+    int64_t numel = 1;
     for (const auto& d : *v.array) {
-      if (d.i <= 0) fail(source(), ": metadata ", key, " has dimension ", d.i);
-      shape.push_back(d.i);
+      // ComfyUI-GGUF writes INT32; unsigned arrays carry the same numbers.
+      if (d.kind != gguf::Value::Kind::Int && d.kind != gguf::Value::Kind::UInt)
+        fail(source(), ": metadata ", key, " must be an array of integers");
+      const int64_t n = d.kind == gguf::Value::Kind::Int ? d.i : static_cast<int64_t>(std::min<uint64_t>(d.u, (uint64_t{1} << 40) + 1));
+      if (n <= 0 || n > (int64_t{1} << 40)) fail(source(), ": metadata ", key, " has dimension ", n);
+      if (shape.size() >= 8 || numel > (int64_t{1} << 50) / n) fail(source(), ": metadata ", key, " gives an absurd shape");
+      numel *= n;
+      shape.push_back(n);
     }
-    if (shape.empty() || shape_numel(shape) != shape_numel(dims))
+    if (shape.empty() || numel != shape_numel(dims))
       fail(source(), ": metadata ", key, " gives shape ", shape_string(shape), " for tensor ", t.name, " of ",
            shape_string(dims), " (", shape_numel(dims), " elements)");
     return shape;
