@@ -72,8 +72,14 @@ TEST(GgufFlux, EveryTypeComputesWhatItsDequantizedWeightsCompute) {
     const Tensor want = reference->forward(in);
     const double err = test::rel_l2(model->forward(in), want);
     EXPECT_LT(err, 1e-5);
-    // The random blocks really change the model: it no longer computes the fixture's output.
-    EXPECT_GT(test::rel_l2(want, io->get("out.pred")), 1e-3);
+    if (gguf::ggml_type_is_block_quantized(type)) {
+      // The random blocks really change the model: it no longer computes the fixture's output.
+      EXPECT_GT(test::rel_l2(want, io->get("out.pred")), 1e-3);
+    } else {
+      // F16/BF16 hold the fixture's own (bf16) weights: the reference output itself.
+      EXPECT_LT(test::rel_l2(model->forward(in), io->get("out.pred")), 1e-4);
+    }
+    std::printf("GGUF %s: forward vs dequantized safetensors rel L2 %.2e\n", type_name(type).c_str(), err);
   }
 }
 
@@ -208,7 +214,7 @@ TEST(GgufFlux, InfoDescribesItAndDiscoveryFindsIt) {
 std::string models_dir_with(const std::string& checkpoint, const std::function<void(const std::string&)>& make) {
   const std::string dir = test::temp_dir();
   for (const auto& e : fs::recursive_directory_iterator(test::tiny_models_dir())) {
-    const fs::path rel = fs::relative(e.path(), test::tiny_models_dir());
+    const fs::path rel = e.path().lexically_relative(test::tiny_models_dir());
     if (e.is_directory()) fs::create_directories(fs::path(dir) / rel);
     else if (rel.parent_path() != "Stable-diffusion") fs::create_symlink(fs::read_symlink(e.path()), fs::path(dir) / rel);
   }
