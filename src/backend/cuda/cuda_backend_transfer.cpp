@@ -17,6 +17,7 @@ void CudaBackend::set_options(const CudaBackendOptions& options) {
 
 Tensor CudaBackend::upload(const Tensor& host) {
   check(host.defined(), "upload: undefined tensor");
+  check(!dtype_is_gguf_block(host.dtype()), "upload: GGUF ", dtype_name(host.dtype()), " tensors have no CUDA decoder yet");
   // Integers (token ids) keep their values exactly; every float format becomes an activation.
   if (!dtype_is_float(host.dtype()) && !dtype_is_quantized_block(host.dtype())) return on_device(host);
   return on_device_as(host, options_.activations);
