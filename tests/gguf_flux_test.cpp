@@ -246,27 +246,12 @@ TEST(GgufFlux, GeneratesAndTheInfotextNamesTheFile) {
   EXPECT_LE(worst, 1);
 }
 
-// llama.cpp's T5 names (the inverse of t5_name_from_llama, for writing the fixture).
+// llama.cpp's T5 names: t5_llama_name_map undone, last substitution first (for writing the fixture).
 std::string llama_t5_name(const std::string& hf) {
-  static const std::pair<std::string_view, std::string_view> kMap[] = {
-      {"layer.1.layer_norm", "ffn_norm"},
-      {"layer.1.DenseReluDense.wi_0", "ffn_gate"},
-      {"layer.1.DenseReluDense.wo", "ffn_down"},
-      {"layer.1.DenseReluDense.wi_1", "ffn_up"},
-      {"layer.0.SelfAttention.relative_attention_bias", "attn_rel_b"},
-      {"layer.0.layer_norm", "attn_norm"},
-      {"layer.0.SelfAttention.o", "attn_o"},
-      {"layer.0.SelfAttention.v", "attn_v"},
-      {"layer.0.SelfAttention.k", "attn_k"},
-      {"layer.0.SelfAttention.q", "attn_q"},
-      {"final_layer_norm", "output_norm"},
-      {"shared", "token_embd"},
-      {".block.", ".blk."},
-      {"encoder.", "enc."},
-  };
+  const auto& map = t5_llama_name_map();
   std::string out = hf;
-  for (const auto& [from, to] : kMap)
-    if (const size_t pos = out.find(from); pos != std::string::npos) out.replace(pos, from.size(), to);
+  for (auto it = map.rbegin(); it != map.rend(); ++it)
+    if (const size_t pos = out.find(it->second); pos != std::string::npos) out.replace(pos, it->second.size(), it->first);
   return out;
 }
 

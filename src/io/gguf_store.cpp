@@ -102,9 +102,9 @@ class GgufStore final : public TensorStore {
 
 }  // namespace
 
-std::string t5_name_from_llama(const std::string& name) {
-  // ComfyUI-GGUF's table, applied in this order as substring replacements.
-  static const std::pair<std::string_view, std::string_view> kMap[] = {
+const std::vector<std::pair<std::string_view, std::string_view>>& t5_llama_name_map() {
+  // ComfyUI-GGUF's table (loader.py, T5_SD_MAP), applied in this order as substring replacements.
+  static const std::vector<std::pair<std::string_view, std::string_view>> map = {
       {"enc.", "encoder."},
       {".blk.", ".block."},
       {"token_embd", "shared"},
@@ -120,8 +120,12 @@ std::string t5_name_from_llama(const std::string& name) {
       {"ffn_gate", "layer.1.DenseReluDense.wi_0"},
       {"ffn_norm", "layer.1.layer_norm"},
   };
+  return map;
+}
+
+std::string t5_name_from_llama(const std::string& name) {
   std::string out = name;
-  for (const auto& [from, to] : kMap) {
+  for (const auto& [from, to] : t5_llama_name_map()) {
     for (size_t pos = out.find(from); pos != std::string::npos; pos = out.find(from, pos + to.size()))
       out.replace(pos, from.size(), to);
   }

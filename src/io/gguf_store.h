@@ -11,6 +11,9 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "io/tensor_store.h"
 
@@ -20,6 +23,8 @@ namespace fluxgen {
 // that map to one name).
 std::shared_ptr<TensorStore> open_gguf_store(const std::string& path);
 
+// The substitutions t5_name_from_llama applies, in order (llama.cpp's part, Hugging Face's part).
+const std::vector<std::pair<std::string_view, std::string_view>>& t5_llama_name_map();
 // llama.cpp's T5 tensor name as Hugging Face's T5EncoderModel spells it ("token_embd.weight" ->
 // "shared.weight"); names outside the mapping come back unchanged.
 std::string t5_name_from_llama(const std::string& name);
