@@ -66,6 +66,23 @@ TEST_F(DevicePlacement, WeightStoreKeepsStorageDtypesAndOneCopy) {
   EXPECT_EQ(store.shape("bf16"), (Shape{4, 64}));
 }
 
+TEST_F(DevicePlacement, WeightStoreRefusesGgufBlocksNamingTheFileAndTheWayOut) {
+  auto host = std::make_shared<MemoryStore>("flux1-dev-Q4_K.gguf");
+  Tensor q = Tensor::empty({2, 256}, DType::Q4_K);  // two Q4_K blocks; never decoded here
+  host->put("w", q);
+  host->put("bias", ramp({2}));
+  DeviceWeightStore store(host, Device::CUDA);
+  EXPECT_EQ(store.get("bias").device(), Device::CUDA);
+  for (const std::string& e : {test::error_of([&] { store.get("w"); }),
+                               test::error_of([&] { store.get_layer_weight("w", std::nullopt, 64); })}) {
+    EXPECT_EQ(e.rfind("flux1-dev-Q4_K.gguf: tensor w is GGUF Q4_K", 0), 0u) << e;
+    EXPECT_NE(e.find("--device cpu"), std::string::npos) << e;
+  }
+  // Converting at load (--storage) is the way onto the GPU.
+  host->put("w", Tensor::zeros({2, 256}, DType::F32));
+  EXPECT_EQ(store.get_layer_weight("w", DType::BF16, 64).device(), Device::CUDA);
+}
+
 TEST_F(DevicePlacement, ToDeviceOfPlacesTablesInTheirOwnDtype) {
   const Tensor table = ramp({3, 2});
   const Tensor on_device = ops::to_device_of(table, fake.upload(ramp({1})));

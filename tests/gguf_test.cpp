@@ -13,9 +13,14 @@
 #include "tensor/convert.h"
 #include "tensor/gguf_blocks.h"
 #include "util/error.h"
+#include "gguf_test_writer.h"
 
 using namespace fluxgen;
 using namespace fluxgen::gguf;
+
+using fluxgen::test::f32_bytes;
+using fluxgen::test::FakeTensor;
+using fluxgen::test::make_gguf;
 
 namespace {
 
@@ -71,65 +76,6 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, GgufGolden,
                                            GoldenCase{"q5_k", GgmlType::Q5_K}, GoldenCase{"q6_k", GgmlType::Q6_K}),
                          [](const auto& info) { return std::string(info.param.file); });
 
-// A little GGUF writer for tests: metadata strings/u32 and tensors given as raw bytes.
-struct Writer {
-  std::vector<uint8_t> b;
-  template <typename T>
-  void put(T v) {
-    const auto* p = reinterpret_cast<const uint8_t*>(&v);
-    b.insert(b.end(), p, p + sizeof(T));
-  }
-  void str(const std::string& s) {
-    put<uint64_t>(s.size());
-    b.insert(b.end(), s.begin(), s.end());
-  }
-};
-
-struct FakeTensor {
-  std::string name;
-  std::vector<uint64_t> ne;
-  uint32_t type;
-  std::vector<uint8_t> data;
-};
-
-std::vector<uint8_t> make_gguf(const std::vector<FakeTensor>& tensors, uint32_t version = 3,
-                               const std::string& arch = "flux") {
-  Writer w;
-  w.put<uint32_t>(0x46554747);
-  w.put<uint32_t>(version);
-  w.put<uint64_t>(tensors.size());
-  w.put<uint64_t>(2);
-  w.str("general.architecture");
-  w.put<uint32_t>(8);
-  w.str(arch);
-  w.str("general.alignment");
-  w.put<uint32_t>(4);
-  w.put<uint32_t>(32);
-  uint64_t offset = 0;
-  for (const auto& t : tensors) {
-    w.str(t.name);
-    w.put<uint32_t>(static_cast<uint32_t>(t.ne.size()));
-    for (auto d : t.ne) w.put<uint64_t>(d);
-    w.put<uint32_t>(t.type);
-    w.put<uint64_t>(offset);
-    offset += (t.data.size() + 31) / 32 * 32;
-  }
-  while (w.b.size() % 32) w.b.push_back(0);
-  for (size_t k = 0; k < tensors.size(); ++k) {
-    w.b.insert(w.b.end(), tensors[k].data.begin(), tensors[k].data.end());
-    // No padding after the last tensor, so cutting the file's last byte cuts tensor data.
-    if (k + 1 < tensors.size())
-      while (w.b.size() % 32) w.b.push_back(0);
-  }
-  return w.b;
-}
-
-std::vector<uint8_t> f32_bytes(const std::vector<float>& v) {
-  std::vector<uint8_t> out(v.size() * 4);
-  std::memcpy(out.data(), v.data(), out.size());
-  return out;
-}
-
 std::string error_of(const std::vector<uint8_t>& bytes) {
   try {
     parse_header(bytes.data(), bytes.size(), "bad.gguf");
@@ -167,10 +113,15 @@ TEST(GgufReader, ParsesMetadataShapesAndData) {
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   EXPECT_TRUE(is_gguf_file(path));
   auto f = GgufFile::open(path);
-  const Tensor a = f->get_plain(*f->find("a.weight"));
+  const Tensor a = f->get(*f->find("a.weight"));
   EXPECT_EQ(a.shape(), (Shape{2, 4}));
   EXPECT_EQ(to_vector(a), (std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8}));
-  EXPECT_FALSE(f->get_plain(*f->find("b.weight")).defined());
+  // The block tensor stays in its type, zero-copy, and decodes through decode_range.
+  const Tensor b = f->get(*f->find("b.weight"));
+  EXPECT_EQ(b.dtype(), DType::Q8_0);
+  EXPECT_EQ(b.nbytes(), 34u);
+  EXPECT_EQ(b.raw_data(), static_cast<const void*>(f->data(*f->find("b.weight"))));
+  EXPECT_EQ(to_vector(b), to_vector(f->get_f32(*f->find("b.weight"))));
   const auto q = to_vector(f->get_f32(*f->find("b.weight")));
   const auto want = read_bytes(golden("q8_0.f32"));
   ASSERT_EQ(q.size(), 32u);

@@ -3,6 +3,7 @@
 // bad model file failing one job while the server keeps serving.
 #include <gtest/gtest.h>
 
+#include "gguf_test_writer.h"
 #include "server_test_support.h"
 
 namespace fluxgen::test {
@@ -205,6 +206,19 @@ TEST_F(ServerApi, RefreshFindsNewFiles) {
   EXPECT_EQ(server_->post("/sdapi/v1/refresh-loras", std::string()).status, 200);
   EXPECT_NE(find_by(server_->get("/sdapi/v1/sd-models").json, "model_name", "flux_late"), nullptr);
   EXPECT_NE(find_by(server_->get("/sdapi/v1/loras").json, "name", "late_lora"), nullptr);
+}
+
+TEST_F(ServerApi, ListsGgufCheckpointsLikeTheOthers) {
+  // A name without "flux" so that it never becomes the default checkpoint of the other tests.
+  const server_fs::path file = server_fs::path(*models_dir_) / "Stable-diffusion/tiny-Q8_0.gguf";
+  const auto src = open_tensor_store(fixture("flux_e2e.safetensors"));
+  ASSERT_GT(write_store_as_gguf(*src, file.string(), gguf::GgmlType::Q8_0, {{{"config", src->metadata("config")}}, {}}), 0);
+  EXPECT_EQ(server_->post("/sdapi/v1/refresh-checkpoints", std::string()).status, 200);
+  const HttpAnswer models = server_->get("/sdapi/v1/sd-models");
+  const json::Value* gguf = find_by(models.json, "model_name", "tiny-Q8_0");
+  ASSERT_NE(gguf, nullptr) << models.body;
+  EXPECT_EQ(gguf->at("filename").as_string(), file.string());
+  EXPECT_EQ(gguf->at("title").as_string().rfind("tiny-Q8_0.gguf", 0), 0u);
 }
 
 TEST_F(ServerApi, LoraFromPromptTagChangesTheImage) {

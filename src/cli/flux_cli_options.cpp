@@ -14,7 +14,7 @@
 namespace fluxgen::cli {
 
 void add_flux_model_options(CLI::App& cmd, FluxEvalOptions& opt) {
-  cmd.add_option("--weights", opt.weights, "FLUX transformer: BFL, diffusers or all-in-one .safetensors, or a folder")
+  cmd.add_option("--weights", opt.weights, "FLUX transformer: BFL, diffusers or all-in-one .safetensors, a GGUF (.gguf), or a folder")
       ->required();
   cmd.add_option("--storage", opt.storage,
                  "Weight storage: auto, bf16, fp16, fp32, fp8-e4m3fn, fp8-e5m2, nf4, fp4, or Forge's labels "
@@ -24,7 +24,7 @@ void add_flux_model_options(CLI::App& cmd, FluxEvalOptions& opt) {
   cmd.add_option("--lora", opt.loras, "LoRA file with its weight, FILE:WEIGHT (repeatable)");
   cmd.add_option("--lora-mode", opt.lora_mode,
                  "merged (fp32 merge, re-quantized) or online (added at each use); default: online when the "
-                 "storage label says \"(fp16 LoRA)\", else merged")
+                 "storage label says \"(fp16 LoRA)\", else merged (layers kept in a GGUF type are always online)")
       ->check(CLI::IsMember({"merged", "online"}));
 }
 

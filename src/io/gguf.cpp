@@ -237,20 +237,8 @@ Tensor GgufFile::get_f32(const TensorInfo& t) const {
   return out;
 }
 
-Tensor GgufFile::get_plain(const TensorInfo& t) const {
-  DType d;
-  switch (t.type) {
-    case GgmlType::F32: d = DType::F32; break;
-    case GgmlType::F16: d = DType::F16; break;
-    case GgmlType::BF16: d = DType::BF16; break;
-    case GgmlType::F64: d = DType::F64; break;
-    case GgmlType::I8: d = DType::I8; break;
-    case GgmlType::I16: d = DType::I16; break;
-    case GgmlType::I32: d = DType::I32; break;
-    case GgmlType::I64: d = DType::I64; break;
-    default: return Tensor();
-  }
-  return Tensor::wrap(t.torch_shape(), d, data(t), static_cast<size_t>(t.bytes), file_);
+Tensor GgufFile::get(const TensorInfo& t) const {
+  return Tensor::wrap(t.torch_shape(), dtype_of(t.type), data(t), static_cast<size_t>(t.bytes), file_);
 }
 
 bool is_gguf_file(const std::string& path) {

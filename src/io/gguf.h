@@ -78,9 +78,8 @@ class GgufFile {
   std::string metadata_string(const std::string& key) const;
   // The whole tensor decoded to a host F32 tensor in its torch shape.
   Tensor get_f32(const TensorInfo& t) const;
-  // Zero-copy view when the type is F32/F16/BF16/F64/I* (fluxgen's own dtypes); nullopt-like
-  // undefined Tensor for block-quantized types.
-  Tensor get_plain(const TensorInfo& t) const;
+  // Zero-copy view of the tensor's bytes in its own type (dtype_of: Q4_K stays Q4_K), torch shape.
+  Tensor get(const TensorInfo& t) const;
   const std::shared_ptr<const MappedFile>& mapping() const { return file_; }
 
  private:

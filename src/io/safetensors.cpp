@@ -26,7 +26,7 @@ TensorEntry parse_entry(const std::string& name, const json::Value& v, uint64_t 
   const json::Value* dtype = v.find("dtype");
   if (!dtype || !dtype->is_string()) bad("missing or non-string \"dtype\"");
   auto dt = dtype_from_name(dtype->as_string());
-  if (!dt || dtype_is_quantized_block(*dt)) bad("unknown dtype \"", dtype->as_string(), "\"");
+  if (!dt || dtype_is_packed(*dt)) bad("unknown dtype \"", dtype->as_string(), "\"");
   e.dtype = *dt;
   const json::Value* shape = v.find("shape");
   if (!shape || !shape->is_array()) bad("missing or non-array \"shape\"");
@@ -157,7 +157,7 @@ void write_safetensors(const std::string& path, const std::vector<TensorSpec>& s
   }
   uint64_t offset = 0;
   for (const auto& spec : specs) {
-    check(!dtype_is_quantized_block(spec.dtype), path, ": cannot write ", spec.name, ": ", dtype_name(spec.dtype),
+    check(!dtype_is_packed(spec.dtype), path, ": cannot write ", spec.name, ": ", dtype_name(spec.dtype),
           " has no safetensors dtype");
     check(!header.contains(spec.name) && spec.name != "__metadata__", path, ": duplicate tensor name ", spec.name);
     const uint64_t bytes = dtype_storage_bytes(spec.dtype, shape_numel(spec.shape));

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "io/bnb_prequantized_store.h"
+#include "io/gguf_store.h"
 #include "io/safetensors.h"
 #include "io/torch_pickle/torch_store.h"
 #include "util/error.h"
@@ -135,7 +136,8 @@ std::shared_ptr<TensorStore> open_tensor_store(const std::string& path) {
   if (ends_with(lower, ".safetensors") || ends_with(lower, ".sft")) return wrap_bnb_prequantized(open_safetensors_store({path}, path));
   if (ends_with(lower, ".pt") || ends_with(lower, ".pth") || ends_with(lower, ".ckpt") || ends_with(lower, ".bin"))
     return wrap_bnb_prequantized(open_torch_checkpoint_store(path));
-  fail(path, ": unsupported file type (expected .safetensors, or a torch checkpoint .pt/.pth/.ckpt/.bin)");
+  if (ends_with(lower, ".gguf")) return open_gguf_store(path);
+  fail(path, ": unsupported file type (expected .safetensors, .gguf, or a torch checkpoint .pt/.pth/.ckpt/.bin)");
 }
 
 std::shared_ptr<const TensorStore> place(const StorePlacement& placement, std::shared_ptr<const TensorStore> store) {

@@ -1,5 +1,5 @@
 // Named tensors from wherever they live: one safetensors file, a diffusers folder of shards, a
-// torch pickle read as data, or tensors built in memory. Models read their weights through a
+// torch pickle read as data, a GGUF file, or tensors built in memory. Models read their weights through a
 // scoped Weights view (nn/weights.h) over a store, so every file format loads every model.
 #pragma once
 #include <functional>
@@ -80,7 +80,8 @@ std::vector<std::string> key_prefixes(const TensorStore& store, std::string_view
 std::shared_ptr<TensorStore> open_safetensors_store(const std::vector<std::string>& paths, std::string source);
 
 // Opens any supported weight file or folder by its name: .safetensors, a folder holding
-// .safetensors shards (diffusers), torch pickles (.pt/.pth/.ckpt/.bin) read as data.
+// .safetensors shards (diffusers), torch pickles (.pt/.pth/.ckpt/.bin) read as data, GGUF
+// (.gguf, io/gguf_store.h).
 std::shared_ptr<TensorStore> open_tensor_store(const std::string& path);
 
 }  // namespace fluxgen

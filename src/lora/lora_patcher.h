@@ -3,6 +3,7 @@
 //                                 fp32 module by module from the mapped original W₀;
 //  online ("bnb-nf4 (fp16 LoRA)"): W₀ stays as stored; each forward adds the low-rank delta in the
 //                                 compute dtype (nn::Linear picks side path or folded delta).
+// Layers stored in a GGUF block type (Q8_0 ... Q6_K) are always patched online.
 // Re-applying with other LoRAs or multipliers never reloads the base model: online swaps deltas
 // instantly, merged re-merges only the modules whose update changed or must be undone.
 #pragma once

@@ -50,6 +50,7 @@ void add_flux(const TensorStore& store, FileReport& r) {
     const DType dt = store.dtype(w.key(probe));
     std::string storage(dtype_name(dt));
     if (dtype_is_quantized_block(dt)) storage += " (bitsandbytes pre-quantized, used as is)";
+    if (dtype_is_gguf_block(dt)) storage += " (GGUF blocks, used as is, decoded a band of rows at a time)";
     if (dt == DType::F8_E4M3 || dt == DType::F8_E5M2) storage += " (float8)";
     c.facts.emplace_back("weights", storage);
   }
@@ -230,6 +231,7 @@ FileReport inspect_store(const TensorStore& store) {
   r.source = store.source();
   const auto names = store.names();
   r.tensor_count = static_cast<int64_t>(names.size());
+  r.architecture = store.metadata("general.architecture");
   for (const auto& n : names) {
     const DType dt = store.dtype(n);
     const uint64_t bytes = dtype_storage_bytes(dt, shape_numel(store.shape(n)));
@@ -255,6 +257,7 @@ std::string format_report(const FileReport& r) {
   os << "  dtypes:";
   for (const auto& [name, u] : r.by_dtype) os << " " << name << " " << u.tensors << " (" << format_bytes(u.bytes) << ")";
   os << "\n";
+  if (!r.architecture.empty()) os << "  GGUF architecture: " << r.architecture << "\n";
   if (r.components.empty()) os << "  contents: not recognised (no known model's keys)\n";
   for (const auto& c : r.components) {
     os << "  " << model_kind_name(c.kind);

@@ -44,6 +44,7 @@ struct FileReport {
   int64_t tensor_count = 0;
   uint64_t data_bytes = 0;
   std::map<std::string, DTypeUsage> by_dtype;  // dtype name -> usage
+  std::string architecture;                    // a GGUF file's general.architecture ("flux", "t5")
   std::vector<Component> components;
 };
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "tensor/bnb4.h"
+#include "tensor/gguf_blocks.h"
 #include "util/error.h"
 
 namespace fluxgen {
@@ -52,6 +53,10 @@ void decode_range(const Tensor& t, int64_t start, int64_t count, float* out) {
     case DType::FP4:
       bnb::dequantize_range(t.dtype(), static_cast<const uint8_t*>(base), t.absmax().f32(), t.block_size(), s, n, out);
       break;
+    case DType::Q8_0: case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1:
+    case DType::Q2_K: case DType::Q3_K: case DType::Q4_K: case DType::Q5_K: case DType::Q6_K:
+      gguf::dequantize_range(gguf::ggml_type_of(t.dtype()), static_cast<const uint8_t*>(base), s, n, out);
+      break;
   }
 }
 
@@ -70,6 +75,9 @@ std::vector<float> to_vector(const Tensor& t) {
 
 Tensor convert(const Tensor& t, DType target, Overflow overflow, int block_size) {
   if (t.dtype() == target && !dtype_is_quantized_block(target)) return t;
+  // GGUF's formats are read, not written: re-quantizing (merged LoRA over GGUF) is not built.
+  check(!dtype_is_gguf_block(target), "cannot convert ", t.describe(), " to ", dtype_name(target),
+        ": fluxgen decodes GGUF block types but does not quantize to them");
   const Tensor src = to_f32(t);
   const float* in = src.f32();
   const int64_t n = src.numel();
@@ -123,6 +131,9 @@ Tensor convert(const Tensor& t, DType target, Overflow overflow, int block_size)
     }
     case DType::NF4:
     case DType::FP4: break;  // handled above
+    case DType::Q8_0: case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1:
+    case DType::Q2_K: case DType::Q3_K: case DType::Q4_K: case DType::Q5_K: case DType::Q6_K:
+      break;  // refused above
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "tensor/gguf_blocks.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "tensor/float_codecs.h"
@@ -256,6 +257,62 @@ void dequantize_blocks(GgmlType t, const uint8_t* src, int64_t n, float* out) {
     case GgmlType::Q4_K: each_block<BlockQ4_K, q4_k, kQK_K>(src, n, out); break;
     case GgmlType::Q5_K: each_block<BlockQ5_K, q5_k, kQK_K>(src, n, out); break;
     case GgmlType::Q6_K: each_block<BlockQ6_K, q6_k, kQK_K>(src, n, out); break;
+  }
+}
+
+namespace {
+struct DTypePair {
+  GgmlType ggml;
+  DType dtype;
+};
+constexpr DTypePair kDTypes[] = {
+    {GgmlType::F32, DType::F32},   {GgmlType::F16, DType::F16},   {GgmlType::BF16, DType::BF16},
+    {GgmlType::F64, DType::F64},   {GgmlType::I8, DType::I8},     {GgmlType::I16, DType::I16},
+    {GgmlType::I32, DType::I32},   {GgmlType::I64, DType::I64},   {GgmlType::Q8_0, DType::Q8_0},
+    {GgmlType::Q4_0, DType::Q4_0}, {GgmlType::Q4_1, DType::Q4_1}, {GgmlType::Q5_0, DType::Q5_0},
+    {GgmlType::Q5_1, DType::Q5_1}, {GgmlType::Q2_K, DType::Q2_K}, {GgmlType::Q3_K, DType::Q3_K},
+    {GgmlType::Q4_K, DType::Q4_K}, {GgmlType::Q5_K, DType::Q5_K}, {GgmlType::Q6_K, DType::Q6_K},
+};
+}  // namespace
+
+DType dtype_of(GgmlType t) {
+  for (const auto& p : kDTypes)
+    if (p.ggml == t) return p.dtype;
+  fail("internal: ggml type ", static_cast<uint32_t>(t), " has no fluxgen dtype");
+}
+
+GgmlType ggml_type_of(DType t) {
+  for (const auto& p : kDTypes)
+    if (p.dtype == t) return p.ggml;
+  fail("internal: ", dtype_name(t), " is not a ggml type");
+}
+
+void dequantize_range(GgmlType t, const uint8_t* base, uint64_t start, uint64_t count, float* out) {
+  const GgmlTypeInfo& info = ggml_type_info(t);
+  const uint64_t be = static_cast<uint64_t>(info.block_elems), bb = static_cast<uint64_t>(info.block_bytes);
+  float scratch[kQK_K];
+  uint64_t i = start;
+  const uint64_t end = start + count;
+  // A leading partial block (or a range inside one block).
+  if (i % be != 0 || end - i < be) {
+    if (i == end) return;
+    const uint64_t b = i / be, first = i % be, n = std::min(end - i, be - first);
+    dequantize_blocks(t, base + b * bb, 1, scratch);
+    std::memcpy(out, scratch + first, static_cast<size_t>(n) * sizeof(float));
+    out += n;
+    i += n;
+  }
+  // Whole blocks straight into out.
+  const uint64_t whole = (end - i) / be;
+  if (whole > 0) {
+    dequantize_blocks(t, base + i / be * bb, static_cast<int64_t>(whole), out);
+    out += whole * be;
+    i += whole * be;
+  }
+  // A trailing partial block.
+  if (i < end) {
+    dequantize_blocks(t, base + i / be * bb, 1, scratch);
+    std::memcpy(out, scratch, static_cast<size_t>(end - i) * sizeof(float));
   }
 }
 

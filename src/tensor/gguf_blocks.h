@@ -9,6 +9,8 @@
 #include <optional>
 #include <string_view>
 
+#include "tensor/dtype.h"
+
 namespace fluxgen::gguf {
 
 // ggml_type ids as written in GGUF tensor infos (only those fluxgen reads).
@@ -57,5 +59,16 @@ bool ggml_whole_blocks(GgmlType t, uint64_t n);
 // Decodes `nblocks` whole blocks starting at `src` (unaligned bytes are fine) into
 // nblocks * block_elems floats.
 void dequantize_blocks(GgmlType t, const uint8_t* src, int64_t nblocks, float* out);
+
+// Elements [start, start + count) of a tensor of type t whose blocks begin at `base`: the partial
+// blocks at either end are decoded whole into a scratch block and the part asked for copied, so
+// a caller may ask for any range (the CPU GEMM asks for whole rows, which are whole blocks).
+void dequantize_range(GgmlType t, const uint8_t* base, uint64_t start, uint64_t count, float* out);
+
+// The fluxgen dtype that holds a tensor of type t exactly as the file stores it (the raw blocks
+// for Q8_0 ... Q6_K, which are fluxgen dtypes of the same names).
+DType dtype_of(GgmlType t);
+// The ggml type of a fluxgen dtype that has one (every dtype_of result; throws otherwise).
+GgmlType ggml_type_of(DType t);
 
 }  // namespace fluxgen::gguf

@@ -14,7 +14,7 @@ namespace fluxgen {
 namespace {
 size_t element_bytes(const Tensor& t, const char* op) {
   check(t.device() == Device::CPU, op, ": tensor is not on the host");
-  check(!dtype_is_quantized_block(t.dtype()), op, ": not supported on packed ", dtype_name(t.dtype()), " tensors");
+  check(!dtype_is_packed(t.dtype()), op, ": not supported on packed ", dtype_name(t.dtype()), " tensors");
   return static_cast<size_t>(dtype_bits(t.dtype()) / 8);
 }
 

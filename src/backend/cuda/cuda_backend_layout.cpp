@@ -14,7 +14,7 @@ namespace {
 
 int64_t element_bytes(const Tensor& t, const char* op) {
   check(t.defined(), op, ": undefined tensor");
-  check(!dtype_is_quantized_block(t.dtype()), op, ": not supported on packed ", dtype_name(t.dtype()), " tensors");
+  check(!dtype_is_packed(t.dtype()), op, ": not supported on packed ", dtype_name(t.dtype()), " tensors");
   return dtype_bits(t.dtype()) / 8;
 }
 
