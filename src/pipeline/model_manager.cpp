@@ -61,6 +61,13 @@ TextEncoders& ModelManager::text() {
 
 void ModelManager::release_text_encoders() { text_.reset(); }
 
+void ModelManager::release_transformer() {
+  flux_patcher_.reset();
+  active_loras_.clear();
+  flux_.reset();
+  flux_key_.clear();
+}
+
 std::string ModelManager::resolve_lora(const std::string& name) const {
   std::error_code ec;
   if (!options_.loras_by_name_only && fs::is_regular_file(name, ec)) return name;

@@ -49,6 +49,9 @@ class ModelManager {
   // Loads the text encoders again if they were released.
   TextEncoders& text();
   void release_text_encoders();
+  // Frees the transformer (and its LoRA state); the next load() loads it again. For measuring one
+  // storage option's peak memory without the previous one's weights still resident.
+  void release_transformer();
   bool keep_text_encoders() const { return options_.keep_text_encoders; }
 
   const ModelFiles& files() const { return files_; }
