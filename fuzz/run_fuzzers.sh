@@ -20,9 +20,9 @@ if [[ -z "$cxx" ]]; then
   exit 1
 fi
 
-# The library sources the targets reach: the safetensors header parser, the JSON parser, the
+# The library sources the targets reach: the safetensors header parser, the GGUF parser, the JSON parser, the
 # data-only torch checkpoint reader and what they use.
-sources=(src/io/safetensors.cpp src/io/json.cpp src/io/mapped_file.cpp src/io/tensor_store.cpp
+sources=(src/io/safetensors.cpp src/io/gguf.cpp src/io/json.cpp src/io/mapped_file.cpp src/io/tensor_store.cpp
          src/io/bnb_prequantized_store.cpp src/io/torch_pickle/*.cpp src/tensor/*.cpp src/util/*.cpp)
 common=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
         -I"$root/src" -DFLUXGEN_DATA_DIR=\"\" -DFLUXGEN_VERSION=\"fuzz\")
@@ -78,6 +78,16 @@ seed_torch_pickle() {
   if [[ -f "$fix/pickles/legacy.pt" ]]; then
     { printf '\x02'; tail -c +138 "$fix/pickles/legacy.pt"; } >"$dir/legacy-body"
   fi
+}
+
+# Seeds for the GGUF parser: an empty v3 file and one with a metadata string and a Q8_0 tensor.
+seed_gguf_header() {
+  local dir=$1
+  printf 'GGUF\x03\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0' >"$dir/empty.gguf"
+  { printf 'GGUF\x03\0\0\0\x01\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0'
+    printf '\x14\0\0\0\0\0\0\0general.architecture\x08\0\0\0\x04\0\0\0\0\0\0\0flux'
+    printf '\x01\0\0\0\0\0\0\0w\x01\0\0\0\x20\0\0\0\0\0\0\0\x08\0\0\0\0\0\0\0\0\0\0\0'
+    head -c 27 /dev/zero; head -c 34 /dev/zero; } >"$dir/q8_0.gguf"
 }
 
 status=0

@@ -1,6 +1,7 @@
 #include "device_parity.h"
 
-#include "backend/device_weight_store.h"
+#include "pipeline/placement/device_weight_store.h"
+#include "pipeline/placement/weight_streamer.h"
 #include "backend/ops.h"
 #include "io/safetensors.h"
 #include "lora/lora_patcher.h"
@@ -49,6 +50,39 @@ flux::FluxInputs flux_inputs(const SafetensorsFile& io, Device device) {
 double error(const Tensor& out, const Tensor& reference) { return rel_l2(ops::to_host(out), reference); }
 
 }  // namespace
+
+std::vector<StreamingParity> run_streaming_parities(Device device) {
+  const auto io = SafetensorsFile::open(fixture("flux_io.safetensors"));
+  const auto host = open_tensor_store(fixture("flux_bfl.safetensors"));
+  const flux::FluxInputs in = flux_inputs(*io, device);
+  std::vector<StreamingParity> r;
+  for (const std::optional<DType> storage : {std::optional<DType>(), std::optional<DType>(DType::NF4)}) {
+    const auto load = [&](bool stream) {
+      flux::FluxLoadOptions opt;
+      opt.storage = storage;
+      opt.place = [stream, device](std::shared_ptr<const TensorStore> s, const std::string&, const flux::FluxConfig& c) {
+        DeviceWeightStore::KeyFilter filter;
+        if (stream) filter = [d = c.depth](const std::string& k) { return flux_block_index(k, d).has_value(); };
+        return std::make_shared<DeviceWeightStore>(s, device, filter);
+      };
+      return flux::FluxModel::load(host, opt);
+    };
+    const Tensor resident = ops::to_host(load(false)->forward(in));
+    auto model = load(true);
+    std::vector<size_t> all(model->block_count());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    auto streamer = std::make_shared<WeightStreamer>(*model, all, backend_for(device));
+    model->set_block_hooks(streamer);
+    StreamingParity p;
+    p.name = storage ? "nf4" : "file dtypes";
+    p.blocks = all.size();
+    p.step1 = error(model->forward(in), resident);
+    p.uploads_after_step1 = streamer->uploads();
+    p.step2 = error(model->forward(in), resident);
+    r.push_back(p);
+  }
+  return r;
+}
 
 std::vector<DeviceParity> run_device_parities(const DeviceParityOptions& o) {
   std::vector<DeviceParity> r;

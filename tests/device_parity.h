@@ -24,4 +24,14 @@ struct DeviceParityOptions {
 
 std::vector<DeviceParity> run_device_parities(const DeviceParityOptions& options);
 
+// The FLUX fixture (flux_bfl) with every block's linear weights streamed through a WeightStreamer
+// against the same model resident on `device`, for the file's dtypes and nf4, over two forwards.
+struct StreamingParity {
+  std::string name;            // "file dtypes", "nf4"
+  double step1 = 0, step2 = 0;  // relative L2 of each streamed forward against the resident one
+  size_t blocks = 0;
+  int64_t uploads_after_step1 = 0;  // blocks copied in during the first forward (+ the prefetch)
+};
+std::vector<StreamingParity> run_streaming_parities(Device device);
+
 }  // namespace fluxgen::test

@@ -5,7 +5,7 @@
 // CPU, which proves no model reads device memory on the host.
 #include <gtest/gtest.h>
 
-#include "backend/device_weight_store.h"
+#include "pipeline/placement/device_weight_store.h"
 #include "backend/ops.h"
 #include "device_parity.h"
 #include "fake_device_backend.h"

@@ -4,11 +4,16 @@
 // arguments back to host tensors, runs the CPU backend and labels the results as device tensors.
 // A model that reads device memory on the host crashes the test; one that sends a host-only op
 // a device tensor fails with that op's "not on the host" error. Numerics are the CPU backend's.
+// It also keeps a GPU's books: bytes in use and their peak, an optional capacity past which an
+// allocation throws DeviceOutOfMemory as the CUDA allocator does, pinned and async uploads.
 #pragma once
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <map>
+#include <string>
 #include <mutex>
 
 #include "backend/cpu/cpu_backend.h"
@@ -31,6 +36,15 @@ class FakeDeviceBackend final : public Backend {
                                host.block_size());
     }
     const size_t bytes = std::max<size_t>(host.nbytes(), 1);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const uint64_t limit = limit_ ? limit_ : capacity_;
+      if (limit && in_use_ + bytes > limit)
+        throw DeviceOutOfMemory("fake device: out of memory allocating " + std::to_string(bytes) + " bytes (" +
+                                std::to_string(in_use_) + " in use, limit " + std::to_string(limit) + ")");
+      in_use_ += bytes;
+      peak_ = std::max(peak_, in_use_);
+    }
     const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
     const size_t mapped = (bytes + page - 1) / page * page;
     void* fake = ::mmap(nullptr, mapped, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -43,8 +57,9 @@ class FakeDeviceBackend final : public Backend {
     s->data = fake;
     s->bytes = host.nbytes();
     s->device = Device::CUDA;
-    s->release = [this, fake, mapped] {
+    s->release = [this, fake, mapped, bytes] {
       std::lock_guard<std::mutex> lock(mutex_);
+      in_use_ -= bytes;
       real_.erase(fake);
       ::munmap(fake, mapped);
     };
@@ -70,6 +85,41 @@ class FakeDeviceBackend final : public Backend {
   size_t live_tensors() {
     std::lock_guard<std::mutex> lock(mutex_);
     return real_.size();
+  }
+
+  // The card's size (0: unlimited); DeviceMemory::total reports it.
+  void set_capacity(uint64_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    capacity_ = bytes;
+  }
+  uint64_t pinned_bytes() const { return pinned_bytes_; }
+  int async_uploads() const { return async_uploads_; }
+
+  Tensor pin(const Tensor& host) override {
+    pinned_bytes_ += host.held_bytes();
+    return host.clone();
+  }
+  Tensor upload_weight_async(const Tensor& host) override {
+    ++async_uploads_;
+    return upload_weight(host);
+  }
+  DeviceMemory memory() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    DeviceMemory m;
+    m.total = capacity_;
+    m.free = capacity_ > in_use_ ? capacity_ - in_use_ : 0;
+    m.in_use = m.reserved = in_use_;
+    m.peak_in_use = m.peak_reserved = peak_;
+    m.limit = limit_;
+    return m;
+  }
+  void set_memory_limit(uint64_t bytes) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    limit_ = bytes;
+  }
+  void reset_memory_peak() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    peak_ = in_use_;
   }
 
   Tensor upload(const Tensor& host) override { return to_device(to_f32(host)); }
@@ -130,6 +180,9 @@ class FakeDeviceBackend final : public Backend {
   CpuBackend cpu_;
   std::mutex mutex_;
   std::map<const void*, Tensor> real_;  // inaccessible base address -> the host tensor holding the bytes
+  uint64_t capacity_ = 0, limit_ = 0, in_use_ = 0, peak_ = 0;
+  std::atomic<uint64_t> pinned_bytes_{0};
+  std::atomic<int> async_uploads_{0};
 };
 
 }  // namespace fluxgen::test

@@ -14,45 +14,16 @@
 #include "pipeline/infotext.h"
 #include "tensor/convert.h"
 #include "test_support.h"
+#include "tiny_models.h"
 #include "util/error.h"
 
 namespace fluxgen {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A Forge-layout models folder of symlinks to the tiny fixtures.
-std::string tiny_models_dir() {
-  static const std::string dir = [] {
-    const fs::path d = test::temp_dir();
-    const std::vector<std::pair<std::string, std::string>> links = {
-        {"flux_e2e.safetensors", "Stable-diffusion/tiny-flux.safetensors"},
-        {"ae.safetensors", "VAE/ae.safetensors"},
-        {"clip_l.safetensors", "text_encoder/clip_l.safetensors"},
-        {"t5xxl.safetensors", "text_encoder/t5xxl_fp16.safetensors"},
-        {"esrgan_old.pth", "ESRGAN/4x-UltraSharp.pth"},
-        {"yolo/yolov8n_tiny.pt", "adetailer/face_yolov8n.pt"},
-    };
-    for (const auto& [src, dst] : links) {
-      fs::create_directories((d / dst).parent_path());
-      fs::create_symlink(fs::absolute(test::fixture(src)), d / dst);
-    }
-    return d.string();
-  }();
-  return dir;
-}
-
-struct TinyRun {
-  ModelManager models{{tiny_models_dir(), true}};
-  HashCache hashes{test::temp_dir() + "/hashes.json"};
-  ProgressTracker progress;
-  Generator gen{models, hashes, progress};
-  GenerationResult operator()(const std::string& patch) {
-    GenerationSettings s = resolve_settings(json::parse(patch));
-    s.images_are_paths = true;
-    return gen.run(s);
-  }
-};
+using test::photo_png;
+using test::tiny_models_dir;
+using test::TinyRun;
 
 // Largest per-channel difference (images of one size).
 int max_pixel_diff(const Image& a, const Image& b) {
@@ -63,20 +34,6 @@ int max_pixel_diff(const Image& a, const Image& b) {
 
 bool same_pixels(const Image& a, const Image& b) {
   return a.width == b.width && a.height == b.height && a.channels == b.channels && a.pixels == b.pixels;
-}
-
-// The fixture's real photo (yolo_io's in.image_rgb, 512x288) written as a PNG.
-std::string photo_png() {
-  static const std::string path = [] {
-    const auto io = SafetensorsFile::open(test::fixture("yolo/yolo_io.safetensors"));
-    const Tensor t = io->get("in.image_rgb");
-    Image img(static_cast<int>(t.dim(1)), static_cast<int>(t.dim(0)), 3);
-    std::copy(t.data<uint8_t>(), t.data<uint8_t>() + t.nbytes(), img.pixels.begin());
-    const std::string p = test::temp_dir() + "/photo.png";
-    write_png(p, img);
-    return p;
-  }();
-  return path;
 }
 
 TEST(GenerateE2E, Txt2ImgIsDeterministicPerSeedAndBatchesCountSeeds) {
@@ -342,7 +299,7 @@ TEST(GenerateE2E, PromptLoraTagsApplyAndAreHashed) {
   for (const auto& e : fs::directory_iterator(tiny_models_dir())) fs::create_directory_symlink(e.path(), fs::path(models) / e.path().filename());
   fs::create_directories(fs::path(models) / "Lora");
   tiny_lora((fs::path(models) / "Lora").string());
-  ModelManager mm({models, true});
+  ModelManager mm({models, true, false, {}});
   HashCache hashes(test::temp_dir() + "/h.json");
   ProgressTracker progress;
   Generator gen(mm, hashes, progress);

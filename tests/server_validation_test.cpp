@@ -130,6 +130,9 @@ TEST_F(ServerValidation, OptionsAreValidated) {
       {"preview interval", "/sdapi/v1/options", R"({"show_progress_every_n_steps": "often"})", 422,
        "show_progress_every_n_steps"},
       {"format", "/sdapi/v1/options", R"({"samples_format": "jpg"})", 422, "samples_format"},
+      {"device is chosen at start", "/sdapi/v1/options", R"({"fluxgen_device": "cuda"})", 422, "fluxgen_device"},
+      {"budget is chosen at start", "/sdapi/v1/options", R"({"fluxgen_vram_budget_gib": 6})", 422,
+       "fluxgen_vram_budget_gib"},
       {"malformed", "/sdapi/v1/options", R"({"a": )", 422, "body"},
   };
   const std::string before = server_->get("/sdapi/v1/options").body;
@@ -145,6 +148,11 @@ TEST_F(ServerValidation, OptionsAreValidated) {
   EXPECT_EQ(server_->post("/sdapi/v1/options", std::string(R"({"forge_unet_storage_dtype": "bnb-nf4", "x": 1})")).status,
             422);
   EXPECT_EQ(server_->get("/sdapi/v1/options").body, before);
+  // Where the models run is listed, and sending the listed values back is accepted.
+  const HttpAnswer listed = server_->get("/sdapi/v1/options");
+  EXPECT_EQ(listed.json.string_or("fluxgen_device", ""), "cpu");
+  EXPECT_EQ(server_->post("/sdapi/v1/options", std::string(R"({"fluxgen_device": "cpu", "fluxgen_vram_budget_gib": 0})")).status,
+            200);
 }
 
 TEST_F(ServerValidation, BodyOverTheLimitIs413) {

@@ -5,7 +5,11 @@
 // would be. Each storage runs in a child process of its own so its peak RSS is its own.
 //
 //   flux_cpu [--dtypes bf16,fp8-e4m3fn,fp8-e5m2,nf4,fp4] [--size 512] [--text-tokens 256]
-//            [--double 2] [--single 4] [--steps 1] [--warmup 1] [--markdown PATH]
+//            [--double 2] [--single 4] [--steps 1] [--warmup 1] [--markdown PATH] [--file PATH]
+//
+// --file: load from a bf16 safetensors file (written there first when absent) instead of weights
+// made in memory, as `fluxgen generate` loads a user's file: the load's peak RSS then shows
+// whether the file's pages are released as each tensor is converted (TensorStore::get_layer_weight).
 //
 // Threads: OMP_NUM_THREADS (default: every core), the one pool both fluxgen and the GEMM use.
 #include <spawn.h>
@@ -20,7 +24,11 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+
 #include "backend/cpu/gemm.h"
+#include "io/safetensors.h"
+#include "tensor/convert.h"
 #include "models/flux/flux_flops.h"
 #include "models/flux/flux_model.h"
 #include "models/flux/latent_packing.h"
@@ -39,6 +47,7 @@ struct Options {
   int size = 512, text_tokens = 256, double_blocks = 2, single_blocks = 4, steps = 1, warmup = 1;
   std::string markdown;
   std::string child;  // internal: measure this one storage and print a RESULT line
+  std::string file;
 };
 
 Options parse(int argc, char** argv) {
@@ -66,6 +75,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--warmup") o.warmup = number(i);
     else if (a == "--markdown") o.markdown = value(i);
     else if (a == "--child") o.child = value(i);
+    else if (a == "--file") o.file = value(i);
     else fail("flux_cpu: unknown argument ", a, " (see the comment at the top of bench/flux_cpu/flux_cpu_main.cpp)");
   }
   check(o.size >= 16 && o.size % 16 == 0, "flux_cpu: --size ", o.size, " is not a positive multiple of 16");
@@ -111,8 +121,10 @@ int run_child(const Options& o) {
   const flux::FluxConfig config = mini_flux(o);
   const StorageOption storage = parse_storage_option(o.child);
   const auto t0 = std::chrono::steady_clock::now();
-  auto model = flux::FluxModel::load(std::make_shared<RandomHostFluxStore>(config, 42),
-                                     flux::FluxLoadOptions{storage.dtype, nullptr, 64});
+  std::shared_ptr<const TensorStore> store;
+  if (o.file.empty()) store = std::make_shared<RandomHostFluxStore>(config, 42);
+  else store = open_tensor_store(o.file);
+  auto model = flux::FluxModel::load(store, flux::FluxLoadOptions{storage.dtype, nullptr, 64, {}});
   const double load_s = seconds_since(t0);
   rusage after_load{};
   getrusage(RUSAGE_SELF, &after_load);
@@ -163,6 +175,7 @@ Row run_storage(const Options& o, const std::string& dtype) {
                                    std::to_string(o.text_tokens), "--double", std::to_string(o.double_blocks),
                                    "--single", std::to_string(o.single_blocks), "--steps", std::to_string(o.steps),
                                    "--warmup", std::to_string(o.warmup)};
+  if (!o.file.empty()) args.insert(args.end(), {"--file", o.file});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -198,6 +211,14 @@ Row run_storage(const Options& o, const std::string& dtype) {
 double gib(double b) { return b / double(1 << 30); }
 
 int run(const Options& o) {
+  std::error_code ec;
+  if (!o.file.empty() && !std::filesystem::exists(o.file, ec)) {
+    std::fprintf(stderr, "flux_cpu: writing the mini FLUX as bf16 to %s ...\n", o.file.c_str());
+    const RandomHostFluxStore random(mini_flux(o), 42);
+    std::vector<std::pair<std::string, Tensor>> tensors;
+    for (const auto& n : random.names()) tensors.emplace_back(n, convert(random.get(n), DType::BF16));
+    write_safetensors(o.file, tensors);
+  }
   const std::string library = cpu::gemm_library();
   std::fprintf(stderr, "flux_cpu: GEMM %s; measuring sgemm 4096x3072x3072 ...\n", library.c_str());
   const double rate = sgemm_gflops();

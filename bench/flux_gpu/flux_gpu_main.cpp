@@ -21,7 +21,7 @@
 #include "backend/cuda/cuda_context.h"
 #include "backend/cuda/cuda_device.h"
 #include "backend/cuda/cuda_install.h"
-#include "backend/device_weight_store.h"
+#include "pipeline/placement/device_weight_store.h"
 #include "models/flux/flux_flops.h"
 #include "models/flux/flux_model.h"
 #include "models/flux/latent_packing.h"

@@ -5,11 +5,24 @@
 // tensors as arguments (ops.h sends a call there when any argument lives on its device): models
 // mix small tensors they compute on the host with device activations and weights.
 #pragma once
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "tensor/tensor.h"
 
 namespace fluxgen {
+
+// A device's memory as its allocator sees it (all zero on the CPU).
+struct DeviceMemory {
+  uint64_t total = 0;        // the card's memory
+  uint64_t free = 0;         // free on the card now (driver's view)
+  uint64_t in_use = 0;       // bytes held by live tensors
+  uint64_t peak_in_use = 0;  // since the last reset_memory_peak()
+  uint64_t reserved = 0;     // obtained from the driver: in use + cached
+  uint64_t peak_reserved = 0;
+  uint64_t limit = 0;        // the budget allocations may not exceed (0: none but the card's)
+};
 
 enum class Activation { SiLU, GeluTanh, GeluErf, QuickGelu, ReLU, Tanh, Sigmoid };
 enum class Binary { Add, Sub, Mul, Div };
@@ -22,12 +35,34 @@ class Backend {
   // Moves a tensor onto this backend's device in its compute dtype (F32 on the CPU).
   virtual Tensor upload(const Tensor& host) = 0;
   // A host tensor copied to this device as it is stored: same dtype, NF4/FP4 codes with their
-  // absmax. Weights stay resident this way in their storage dtype (backend/device_weight_store.h),
+  // absmax. Weights stay resident this way in their storage dtype (pipeline/placement/device_weight_store.h),
   // and so do tables computed on the host that must keep their precision (RoPE angles). The CPU
   // backend returns the tensor itself.
   virtual Tensor upload_weight(const Tensor& host) = 0;
   // Copies a tensor of this device back to the host as F32.
   virtual Tensor download(const Tensor& t) = 0;
+
+  // Weight streaming (pipeline/placement/weight_streamer.h). `pin` returns a host copy in
+  // page-locked memory, so that copies from it run while kernels run; `upload_weight_async`
+  // starts such a copy (as upload_weight) on a copy stream, ordered after the work already
+  // queued; `wait_for_uploads` makes later work wait until every copy started so far is done.
+  // Devices without copy engines keep the synchronous defaults.
+  virtual Tensor pin(const Tensor& host) { return host; }
+  virtual Tensor upload_weight_async(const Tensor& host) { return upload_weight(host); }
+  virtual void wait_for_uploads() {}
+
+  // Memory accounting and the VRAM budget: allocations beyond `limit` bytes throw
+  // DeviceOutOfMemory (util/error.h). `release_cached` returns cached blocks to the driver.
+  virtual DeviceMemory memory() { return {}; }
+  virtual void set_memory_limit(uint64_t bytes) { (void)bytes; }
+  virtual void reset_memory_peak() {}
+  virtual void release_cached() {}
+  // Which card of several (`--device cuda:N`); only before the device's first use.
+  virtual void use_device(int index) { check_device_index(index); }
+  // The dtype activations are computed in (F32 on the CPU; BF16 by default on a GPU).
+  virtual DType compute_dtype() { return DType::F32; }
+  // A name for logs ("NVIDIA H100 80GB HBM3").
+  virtual std::string device_name() { return name(); }
 
   // A weight of any storage dtype expanded to the compute dtype on this device (one layer at a
   // time: online LoRA folds its delta into it when that is cheaper than the side path).
@@ -73,11 +108,16 @@ class Backend {
   virtual Tensor pixel_shuffle(const Tensor& x, int factor) = 0;
   virtual Tensor pixel_unshuffle(const Tensor& x, int factor) = 0;
   virtual Tensor max_pool2d(const Tensor& x, int kernel, int stride, int padding) = 0;
+
+ protected:
+  static void check_device_index(int index);
 };
 
 // The backend for a device; throws when that device's backend is not available.
 Backend& backend_for(Device device);
 // CUDA builds register their backend at start-up.
 void register_backend(Device device, Backend* backend);
+// Whether a backend is registered for the device (a usable GPU was found).
+bool backend_available(Device device);
 
 }  // namespace fluxgen

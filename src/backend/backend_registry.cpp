@@ -21,4 +21,10 @@ Backend& backend_for(Device device) {
 
 void register_backend(Device device, Backend* backend) { slot(device) = backend; }
 
+bool backend_available(Device device) { return slot(device) != nullptr; }
+
+void Backend::check_device_index(int index) {
+  check(index == 0, "device index ", index, " is not available: this backend has one device (index 0)");
+}
+
 }  // namespace fluxgen

@@ -22,6 +22,11 @@ Tensor to_device_of(const Tensor& t, const Tensor& like) {
   if (like.device() == Device::CPU) return backend_for(t.device()).download(t);
   return backend_for(like.device()).upload_weight(t.device() == Device::CPU ? t : to_host(t));
 }
+Tensor to_device(const Tensor& t, Device device) {
+  if (!t.defined() || t.device() == device) return t;
+  if (device == Device::CPU) return to_host(t);
+  return backend_for(device).upload(t.device() == Device::CPU ? t : to_host(t));
+}
 Tensor dequantize(const Tensor& weight) { return on(weight).dequantize(weight); }
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) {
   return on({&x, &weight, bias}).linear(x, weight, bias);

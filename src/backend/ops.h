@@ -15,6 +15,9 @@ Tensor to_host(const Tensor& t);
 // model computes on the host once per forward (RoPE angles, position biases) so that every op
 // using them does not copy them again.
 Tensor to_device_of(const Tensor& t, const Tensor& like);
+// An activation (latent, noise, conditioning) on `device` in that device's compute dtype: itself
+// when already there, host F32 for the CPU.
+Tensor to_device(const Tensor& t, Device device);
 Tensor dequantize(const Tensor& weight);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias = nullptr);
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias = nullptr, bool causal = false,

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/device_cli_options.h"
 #include "pipeline/generator.h"
 #include "io/image/image_io.h"
 #include "io/json.h"
@@ -29,6 +30,7 @@ struct GenerateOptions {
       hr_distilled_guidance, cache_threshold;
   std::vector<std::string> loras;
   bool keep_text_encoders = false;
+  DeviceCliOptions device;
   std::string preview;
   int preview_every = 5;
   std::string preview_type = "Approx cheap";
@@ -170,11 +172,12 @@ void register_generate_command(CLI::App& app) {
   cmd->add_option("--preview-type", o->preview_type, "\"Approx cheap\", \"TAESD\" (TAEF1 in VAE-approx/vae_approx) or \"Full\"")
       ->capture_default_str();
   cmd->add_flag("--keep-text-encoders", o->keep_text_encoders, "Keep CLIP and T5 in memory after encoding");
+  add_device_options(cmd, o->device);
   cmd->callback([o] {
     GenerationSettings settings = resolve_settings(to_patch(*o));
     settings.images_are_paths = true;
     for (const auto& n : settings.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
-    ModelManager models({o->models_dir, o->keep_text_encoders});
+    ModelManager models({o->models_dir, o->keep_text_encoders, false, o->device.resolve()});
     HashCache hashes;
     ProgressTracker progress;
     auto bar = terminal_progress_bar();

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "cli/device_cli_options.h"
 #include "util/error.h"
 #ifdef FLUXGEN_WITH_HTTPLIB
 #include "server/http_server.h"
@@ -18,6 +19,7 @@ void register_serve_command(CLI::App& app) {
     std::string models_dir = "models";
     size_t queue_size = 16;
     size_t max_body_mb = 64;
+    DeviceCliOptions device;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve the A1111/Forge HTTP API (/sdapi/v1/txt2img, img2img, options, "
@@ -32,6 +34,7 @@ void register_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 1000));
   cmd->add_option("--max-body-mb", f->max_body_mb, "Largest request body in MiB; larger get 413 (default 64)")
       ->check(CLI::Range(1, 4096));
+  add_device_options(cmd, f->device);
   cmd->callback([f] {
 #ifndef FLUXGEN_WITH_HTTPLIB
     fail("this fluxgen was built without the HTTP server (cpp-httplib was not found): install libcpp-httplib-dev "
@@ -47,6 +50,7 @@ void register_serve_command(CLI::App& app) {
     config.models_dir = std::filesystem::absolute(f->models_dir, ec).string();
     config.queue_size = f->queue_size;
     config.max_body_bytes = f->max_body_mb << 20;
+    config.placement = f->device.resolve();
     server::run_server(config);
 #endif
   });

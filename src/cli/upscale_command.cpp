@@ -29,11 +29,10 @@ void register_upscale_command(CLI::App& app) {
   cmd->callback([o] {
     UpscalerChoice choice;
     try {
-      choice = resolve_upscaler(o->upscaler, o->models_dir, "--upscaler");
+      choice = resolve_image_upscaler(o->upscaler, o->models_dir, "--upscaler", /*allow_paths=*/true);
     } catch (const FieldError& e) {
-      fail(e.reason());
+      fail(e.field(), ": ", e.reason());
     }
-    if (choice.kind == UpscalerChoice::Kind::Latent) fail("--upscaler: the Latent modes only exist for HiRes.fix");
     const Image input = to_rgb(read_image(o->input));
     std::shared_ptr<const Upscaler> model;
     if (choice.kind == UpscalerChoice::Kind::Model) {

@@ -19,6 +19,10 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  // Gives the pages wholly inside bytes [offset, offset + n) back to the kernel (madvise
+  // MADV_DONTNEED): they leave this process's resident memory, and a later read maps them from
+  // the file again, so views of them stay valid. Used once a tensor is converted or uploaded.
+  void release_pages(size_t offset, size_t n) const;
 
  private:
   MappedFile() = default;

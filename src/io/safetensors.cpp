@@ -137,6 +137,10 @@ Tensor SafetensorsFile::get(std::string_view name) const {
 
 Tensor SafetensorsFile::get_f32(std::string_view name) const { return to_f32(get(name)); }
 
+void SafetensorsFile::release_pages(std::string_view name) const {
+  if (const TensorEntry* e = find(name)) file_->release_pages(header_.data_offset + e->begin, e->bytes());
+}
+
 std::string SafetensorsFile::metadata_value(const std::string& key) const {
   auto it = header_.metadata.find(key);
   return it == header_.metadata.end() ? std::string() : it->second;

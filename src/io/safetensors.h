@@ -54,6 +54,8 @@ class SafetensorsFile {
   Tensor get_f32(std::string_view name) const;
   // Metadata value or "" when absent.
   std::string metadata_value(const std::string& key) const;
+  // Releases the mapped pages of the tensor's bytes (MappedFile::release_pages).
+  void release_pages(std::string_view name) const;
 
  private:
   std::shared_ptr<const MappedFile> file_;

@@ -1,5 +1,7 @@
 #include "io/tensor_store.h"
 
+#include "tensor/convert.h"
+
 #include <algorithm>
 #include <filesystem>
 
@@ -61,6 +63,15 @@ std::string MemoryStore::metadata(const std::string& key) const {
   return it == metadata_.end() ? "" : it->second;
 }
 
+Tensor TensorStore::get_layer_weight(const std::string& name, std::optional<DType> dtype, int block_size) const {
+  Tensor t = get(name);
+  if (!dtype || t.dtype() == *dtype) return t;
+  Tensor converted = convert(t, *dtype, Overflow::Saturate, block_size);
+  t = Tensor();
+  release_pages(name);
+  return converted;
+}
+
 namespace {
 
 class SafetensorsStore final : public TensorStore {
@@ -78,6 +89,7 @@ class SafetensorsStore final : public TensorStore {
   std::vector<std::string> names() const override { return map_keys(index_); }
   bool contains(const std::string& name) const override { return index_.count(name) > 0; }
   Tensor get(const std::string& name) const override { return file_of(name).get(name); }
+  void release_pages(const std::string& name) const override { file_of(name).release_pages(name); }
   Shape shape(const std::string& name) const override { return file_of(name).find(name)->shape; }
   DType dtype(const std::string& name) const override { return file_of(name).find(name)->dtype; }
   std::string source() const override { return source_; }

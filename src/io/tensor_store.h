@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,15 @@ class TensorStore {
   virtual std::string metadata(const std::string& key) const { (void)key; return ""; }
   // Total bytes of tensor data.
   virtual uint64_t data_bytes() const;
+
+  // A layer's weight as a model holds it: converted to `dtype` when given (saturating, NF4/FP4 in
+  // blocks of `block_size`). Once converted, the source's file pages are released, so a load that
+  // converts keeps one copy of the weights, not two. Placing stores (pipeline/placement) also
+  // decide here where the weight lives.
+  virtual Tensor get_layer_weight(const std::string& name, std::optional<DType> dtype, int block_size) const;
+  // Drops the file pages behind `name` from this process's memory (they are read again from the
+  // file if touched later); nothing for tensors that are not file-backed.
+  virtual void release_pages(const std::string& name) const { (void)name; }
 };
 
 // Tensors held in memory (pickled checkpoints, tests, converted models).

@@ -6,13 +6,8 @@
 
 namespace fluxgen::nn {
 
-Tensor StoragePolicy::apply(const Tensor& weight) const {
-  if (!linear_dtype || weight.dtype() == *linear_dtype) return weight;
-  return convert(weight, *linear_dtype, Overflow::Saturate, block_size);
-}
-
 Linear::Linear(const Weights& w, int64_t in, int64_t out, bool bias, const StoragePolicy& policy)
-    : weight_(policy.apply(w.get("weight", {out, in}))) {
+    : weight_(w.layer_weight("weight", {out, in}, policy.linear_dtype, policy.block_size)) {
   if (bias) bias_ = w.get("bias", {out});
 }
 

@@ -13,9 +13,7 @@ namespace fluxgen::nn {
 // to a storage dtype (FLUX's --storage). Norms, biases and embeddings always stay as in the file.
 struct StoragePolicy {
   std::optional<DType> linear_dtype;
-  int block_size = 64;
-  // Converts a weight per the policy (saturating fp8/f16 quantizers).
-  Tensor apply(const Tensor& weight) const;
+  int block_size = 64;  // Weights::layer_weight converts (saturating fp8/f16 quantizers)
 };
 
 // A low-rank update applied at run time ("online" LoRA): y += scale · (x · downᵀ) · upᵀ, restricted

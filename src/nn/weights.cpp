@@ -45,6 +45,14 @@ std::optional<Tensor> Weights::maybe(std::string_view name) const {
   return store_->get(k);
 }
 
+Tensor Weights::layer_weight(std::string_view name, const Shape& expected, std::optional<DType> dtype,
+                             int block_size) const {
+  const Shape found = shape(name);
+  if (found != expected)
+    fail(store_->source(), ": tensor ", key(name), " has shape ", shape_string(found), ", expected ", shape_string(expected));
+  return store_->get_layer_weight(key(name), dtype, block_size);
+}
+
 Shape Weights::shape(std::string_view name) const {
   const std::string k = key(name);
   if (!store_->contains(k)) fail(store_->source(), ": tensor ", k, " is missing");

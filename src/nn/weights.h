@@ -26,6 +26,9 @@ class Weights {
   // Also checks the shape: "<file>: tensor <key> has shape [a, b], expected [c, d]".
   Tensor get(std::string_view name, const Shape& expected) const;
   std::optional<Tensor> maybe(std::string_view name) const;
+  // A layer weight of the expected shape, converted and placed by the store
+  // (TensorStore::get_layer_weight).
+  Tensor layer_weight(std::string_view name, const Shape& expected, std::optional<DType> dtype, int block_size) const;
   Shape shape(std::string_view name) const;
   // How many consecutively numbered children exist: count("double_blocks") == 19 when
   // double_blocks.0 ... double_blocks.18 have tensors.

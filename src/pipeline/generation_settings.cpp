@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "pipeline/json_fields.h"
 #include "models/flux/step_cache.h"
 #include "pipeline/presets.h"
 #include "util/error.h"
@@ -11,55 +12,13 @@ namespace fluxgen {
 
 namespace {
 
-const json::Value* present(const json::Value& patch, const char* name) {
-  const json::Value* v = patch.find(name);
-  return v && !v->is_null() ? v : nullptr;
-}
 
-void get_string(const json::Value& patch, const char* name, std::string& out) {
-  if (const json::Value* v = present(patch, name)) {
-    if (!v->is_string()) throw FieldError(name, "must be a string");
-    out = v->as_string();
-  }
-}
-
-void get_bool(const json::Value& patch, const char* name, bool& out) {
-  if (const json::Value* v = present(patch, name)) {
-    if (!v->is_bool()) throw FieldError(name, "must be true or false");
-    out = v->as_bool();
-  }
-}
-
-void get_number(const json::Value& patch, const char* name, double& out, double lo, double hi) {
-  if (const json::Value* v = present(patch, name)) {
-    if (!v->is_number() || !std::isfinite(v->as_number())) throw FieldError(name, "must be a number");
-    const double d = v->as_number();
-    if (d < lo || d > hi)
-      throw FieldError(name, "must be between " + std::to_string(lo).substr(0, 6) + " and " +
-                                 std::to_string(hi).substr(0, 8) + ", got " + std::to_string(d));
-    out = d;
-  }
-}
-
-template <typename Int>
-void get_int(const json::Value& patch, const char* name, Int& out, int64_t lo, int64_t hi) {
-  if (const json::Value* v = present(patch, name)) {
-    if (!v->is_number()) throw FieldError(name, "must be an integer");
-    const double d = v->as_number();
-    if (d != std::floor(d) || !std::isfinite(d)) throw FieldError(name, "must be an integer");
-    const int64_t i = v->is_integer() ? v->as_int() : static_cast<int64_t>(d);
-    if (i < lo || i > hi)
-      throw FieldError(name, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-                                 std::to_string(i));
-    out = static_cast<Int>(i);
-  }
-}
 
 void apply_override_settings(GenerationSettings& s, const json::Value& o) {
   if (!o.is_object()) throw FieldError("override_settings", "must be an object");
   get_string(o, "sd_model_checkpoint", s.model);
   get_string(o, "forge_unet_storage_dtype", s.storage);
-  if (const json::Value* m = present(o, "forge_additional_modules")) {
+  if (const json::Value* m = present_field(o, "forge_additional_modules")) {
     if (!m->is_array()) throw FieldError("override_settings.forge_additional_modules", "must be a list of file names");
     s.additional_modules.clear();
     for (const auto& e : m->as_array()) {
@@ -67,13 +26,13 @@ void apply_override_settings(GenerationSettings& s, const json::Value& o) {
       s.additional_modules.push_back(e.as_string());
     }
   }
-  if (const json::Value* vae = present(o, "sd_vae")) {
+  if (const json::Value* vae = present_field(o, "sd_vae")) {
     if (!vae->is_string()) throw FieldError("override_settings.sd_vae", "must be a string");
     if (vae->as_string() != "Automatic" && vae->as_string() != "None") s.vae = vae->as_string();
   }
   get_string(o, "fluxgen_step_cache", s.step_cache);
   get_number(o, "fluxgen_cache_threshold", s.cache_threshold, 0.0, 10.0);
-  if (const json::Value* r = present(o, "randn_source")) {
+  if (const json::Value* r = present_field(o, "randn_source")) {
     if (!r->is_string()) throw FieldError("override_settings.randn_source", "must be \"GPU\" or \"CPU\"");
     const std::string v = to_lower(r->as_string());
     if (v == "gpu" || v == "cuda" || v == "nv") s.noise_source = "cuda";
@@ -101,7 +60,7 @@ void apply_settings_patch(GenerationSettings& s, const json::Value& p) {
   get_int(p, "seed", s.seed, -1, (int64_t(1) << 53));
   get_int(p, "steps", s.steps, 1, 150);
   // A1111 takes sampler_name, else the older sampler_index (still sent by some clients).
-  if (present(p, "sampler_name")) get_string(p, "sampler_name", s.sampler);
+  if (present_field(p, "sampler_name")) get_string(p, "sampler_name", s.sampler);
   else get_string(p, "sampler_index", s.sampler);
   get_string(p, "scheduler", s.scheduler);
   get_number(p, "cfg_scale", s.cfg_scale, 0.0, 30.0);
@@ -129,7 +88,7 @@ void apply_settings_patch(GenerationSettings& s, const json::Value& p) {
   if (s.hires.sampler == "Use same sampler") s.hires.sampler.clear();
   if (s.hires.scheduler == "Use same scheduler") s.hires.scheduler.clear();
 
-  if (const json::Value* imgs = present(p, "init_images")) {
+  if (const json::Value* imgs = present_field(p, "init_images")) {
     if (!imgs->is_array() || imgs->size() == 0 || !imgs->at(0).is_string())
       throw FieldError("init_images", "must be a list with at least one base64 image");
     s.init_image = imgs->at(0).as_string();
@@ -146,7 +105,7 @@ void apply_settings_patch(GenerationSettings& s, const json::Value& p) {
   get_string(p, "vae", s.vae);
   get_string(p, "clip", s.clip);
   get_string(p, "t5", s.t5);
-  if (const json::Value* loras = present(p, "loras")) {
+  if (const json::Value* loras = present_field(p, "loras")) {
     if (!loras->is_array()) throw FieldError("loras", "must be a list of \"FILE:WEIGHT\" strings");
     for (const auto& l : loras->as_array()) {
       if (!l.is_string()) throw FieldError("loras", "must be a list of \"FILE:WEIGHT\" strings");
@@ -157,8 +116,8 @@ void apply_settings_patch(GenerationSettings& s, const json::Value& p) {
       }
     }
   }
-  if (const json::Value* o = present(p, "override_settings")) apply_override_settings(s, *o);
-  if (const json::Value* a = present(p, "alwayson_scripts")) apply_scripts(s, *a);
+  if (const json::Value* o = present_field(p, "override_settings")) apply_override_settings(s, *o);
+  if (const json::Value* a = present_field(p, "alwayson_scripts")) apply_scripts(s, *a);
 }
 
 void validate_settings(GenerationSettings& s) {
@@ -197,7 +156,7 @@ flux::StepCacheSettings step_cache_settings(const GenerationSettings& s) {
 namespace {
 // The preset named in the patch, then the patch, over what `s` holds.
 void resolve_into(GenerationSettings& s, const json::Value& patch) {
-  if (const json::Value* preset = present(patch, "preset")) {
+  if (const json::Value* preset = present_field(patch, "preset")) {
     if (!preset->is_string()) throw FieldError("preset", "must be a string");
     try {
       apply_settings_patch(s, find_preset(preset->as_string()).patch);

@@ -104,6 +104,21 @@ std::optional<Img2ImgInput> prepare_img2img(StageContext& ctx, int64_t lh, int64
   return in;
 }
 
+// The largest forward the request runs (HiRes.fix's second pass included), for the VRAM plan.
+FluxWorkload flux_workload(const GenerationSettings& s) {
+  FluxWorkload w;
+  int64_t width = s.width, height = s.height;
+  if (s.hires.enabled && s.init_image.empty()) {
+    const HiresSize h = hires_size(s, 16);
+    width = std::max<int64_t>(width, h.width);
+    height = std::max<int64_t>(height, h.height);
+  }
+  w.width = width;
+  w.height = height;
+  w.batch = std::max(1, s.batch_size);
+  return w;
+}
+
 }  // namespace
 
 GenerationResult Generator::run(GenerationSettings s) {
@@ -133,7 +148,8 @@ GenerationResult Generator::run(GenerationSettings s) {
         as_field_error("ad_model", [&] { return models_.resolve_detector(u.ad_model); });
         ad_units.push_back(&u);
       }
-  models_.load(files, storage);
+  models_.load(files, storage, flux_workload(s));
+  for (auto& n : models_.take_notes()) result.notes.push_back(std::move(n));
 
   // Prompt and LoRAs: the CLI's --lora, then the prompt's <lora:NAME:W> tags.
   const ParsedPrompt prompt = as_field_error("prompt", [&] { return parse_prompt(s.prompt); });
@@ -151,14 +167,19 @@ GenerationResult Generator::run(GenerationSettings s) {
   StageContext ctx{models_, progress_, s, sampling::parse_noise_source(s.noise_source), result.notes,
                    step_cache_settings(s)};
 
-  // Conditioning for every pass, encoded once.
+  // Conditioning for every pass, encoded once and placed where the transformer runs.
   TextEncoders& text = models_.text();
-  const Conditioning cond = text.encode(prompt.text);
+  for (auto& n : models_.take_notes()) result.notes.push_back(std::move(n));
+  const auto encode = [&](const std::string& p) {
+    const Conditioning& c = text.encode(p);
+    return Conditioning{models_.to_model_device(c.txt), models_.to_model_device(c.y)};
+  };
+  const Conditioning cond = encode(prompt.text);
   const std::string negative = parse_prompt(s.negative_prompt).text;
   std::optional<Conditioning> uncond;
-  if (s.cfg_scale > 1.0 || (s.hires.enabled && s.hires.cfg > 1.0)) uncond = text.encode(negative);
+  if (s.cfg_scale > 1.0 || (s.hires.enabled && s.hires.cfg > 1.0)) uncond = encode(negative);
   std::optional<Conditioning> hires_cond;
-  if (s.hires.enabled && !s.hires.prompt.empty()) hires_cond = text.encode(parse_prompt(s.hires.prompt).text);
+  if (s.hires.enabled && !s.hires.prompt.empty()) hires_cond = encode(parse_prompt(s.hires.prompt).text);
   if (!models_.keep_text_encoders() && ad_units.empty()) models_.release_text_encoders();
 
   // Geometry: the latent is the image divided by the autoencoder's factor (8 for FLUX's).

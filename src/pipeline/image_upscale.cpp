@@ -81,6 +81,16 @@ UpscalerChoice resolve_upscaler(const std::string& name, const std::string& mode
                               ", and no upscaler file of that name (" + where + ")");
 }
 
+UpscalerChoice resolve_image_upscaler(const std::string& name, const std::string& models_dir, const char* field,
+                                      bool allow_paths) {
+  if (!allow_paths && (name.find('/') != std::string::npos || name.find('\\') != std::string::npos))
+    throw FieldError(field, "upscaler \"" + name + "\" is a path; name a built-in upscaler or a file of the upscaler folders");
+  UpscalerChoice c = resolve_upscaler(name, models_dir, field);
+  if (c.kind == UpscalerChoice::Kind::Latent)
+    throw FieldError(field, "\"" + name + "\": the Latent modes resize latents and exist only for HiRes.fix (hr_upscaler)");
+  return c;
+}
+
 Image upscale_image(const UpscalerChoice& choice, const Upscaler* model, const Image& image, double scale,
                     const std::function<void(int64_t, int64_t)>& progress) {
   const int dest_w = static_cast<int>(static_cast<int64_t>(image.width * scale) / 8 * 8);

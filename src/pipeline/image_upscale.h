@@ -25,6 +25,12 @@ std::vector<std::string> builtin_upscaler_names();
 // Throws FieldError(field, ...) naming the folders looked in when the name is unknown.
 UpscalerChoice resolve_upscaler(const std::string& name, const std::string& models_dir, const char* field);
 
+// An upscaler for an image (the Extras tab, `fluxgen upscale`): resolve_upscaler without the Latent
+// modes (HiRes.fix only), and, unless `allow_paths`, only names (a server never opens a path a
+// client gives). Throws FieldError(field, ...).
+UpscalerChoice resolve_image_upscaler(const std::string& name, const std::string& models_dir, const char* field,
+                                      bool allow_paths);
+
 // A1111's Upscaler.upscale: the model applied up to 3 times while the image is smaller than
 // int(size·scale)//8·8, then Lanczos to exactly that size. `model` null: Lanczos/Nearest by choice.
 Image upscale_image(const UpscalerChoice& choice, const Upscaler* model, const Image& image, double scale,

@@ -1,5 +1,7 @@
 #include "pipeline/latent_preview.h"
 
+#include "backend/ops.h"
+
 #include <algorithm>
 
 #include "tensor/convert.h"
@@ -25,7 +27,7 @@ constexpr float kFluxLatentRgbBias[3] = {-0.0329f, -0.0718f, -0.0851f};
 }  // namespace
 
 Image latent_to_rgb_preview(const Tensor& latent_in) {
-  const Tensor latent = to_f32(latent_in);
+  const Tensor latent = ops::to_host(latent_in);  // F32 on the host, wherever sampling runs
   const bool batched = latent.ndim() == 4;
   check((latent.ndim() == 3 || (batched && latent.dim(0) >= 1)) && latent.dim(-3) == 16,
         "latent preview: expected a FLUX latent [16, h, w] or [N, 16, h, w], got ", latent.describe());

@@ -2,6 +2,11 @@
 
 #include <filesystem>
 
+#include <set>
+
+#include "backend/ops.h"
+#include "pipeline/placement/device_weight_store.h"
+#include "pipeline/placement/weight_streamer.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -9,30 +14,102 @@ namespace fluxgen {
 
 namespace fs = std::filesystem;
 
-void ModelManager::load(const ModelFiles& files, const StorageOption& storage) {
-  const std::string flux_key = files.transformer + "|" + (storage.dtype ? std::string(dtype_name(*storage.dtype)) : "auto");
-  if (!flux_ || flux_key != flux_key_) {
-    flux_.reset();  // free the old weights before loading the new ones
-    flux_patcher_.reset();
-    active_loras_.clear();
-    flux::FluxLoadOptions opt;
-    opt.storage = storage.dtype;
-    flux_ = flux::FluxModel::load(open_tensor_store(files.transformer), opt);
-    flux_key_ = flux_key;
-    flux_patcher_ = std::make_unique<lora::LoraPatcher>(lora::Component::Transformer, flux_->linear_layers(),
-                                                        flux_->source(), flux_->block_size());
-  }
+namespace {
+// What a loaded transformer is: its file and its storage dtype.
+std::string flux_key(const ModelFiles& files, const StorageOption& storage) {
+  return files.transformer + "|" + (storage.dtype ? std::string(dtype_name(*storage.dtype)) : "auto");
+}
+}  // namespace
+
+void ModelManager::load(const ModelFiles& files, const StorageOption& storage, const FluxWorkload& workload_in) {
+  // The autoencoder first: on a device the transformer's plan counts what it holds.
   if (!vae_ || files.vae != files_.vae) {
     vae_.reset();
-    vae_ = vae::AutoEncoder::load(open_tensor_store(files.vae));
+    vae_ = vae::AutoEncoder::load(placed(open_tensor_store(files.vae)));
   }
+  FluxWorkload workload = workload_in;
+  workload.latent_factor = vae_->config().downscale();
+  const bool outgrown = device() != Device::CPU && flux_ && !plan_.streamed.empty() &&
+                        flux_activation_bytes(flux_->config(), workload) > plan_.activation_bytes;
+  if (!flux_ || flux_key(files, storage) != flux_key_ || outgrown) load_flux(files, storage, workload);
+  files_ = files;
+  storage_ = storage;
   const std::string text_key = files.clip + "|" + files.t5;
   if (text_key != text_key_) {
     text_.reset();
     text_key_ = text_key;
   }
-  files_ = files;
-  storage_ = storage;
+}
+
+void ModelManager::load_flux(const ModelFiles& files, const StorageOption& storage, const FluxWorkload& workload) {
+  flux_.reset();  // free the old weights before loading the new ones
+  flux_patcher_.reset();
+  active_loras_.clear();
+  flux_key_.clear();
+  plan_ = {};
+  flux::FluxLoadOptions opt;
+  opt.storage = storage.dtype;
+  const Device device = options_.placement.device;
+  if (device != Device::CPU) {
+    Backend& backend = backend_for(device);
+    opt.place = [&](std::shared_ptr<const TensorStore> host, const std::string& prefix, const flux::FluxConfig& c) {
+      FluxWorkload w = workload;
+      w.activation_bytes = static_cast<int>(dtype_storage_bytes(backend.compute_dtype(), 1));
+      plan_ = plan_flux_placement(flux_weight_sizes(*host, prefix, c, opt.storage, opt.block_size),
+                                  flux_activation_bytes(c, w), options_.placement.vram_budget, backend.memory().in_use);
+      std::set<size_t> streamed(plan_.streamed.begin(), plan_.streamed.end());
+      DeviceWeightStore::KeyFilter filter;
+      if (!streamed.empty())
+        filter = [streamed, depth = c.depth, prefix](const std::string& key) {
+          const auto index = flux_block_index(key.substr(std::min(prefix.size(), key.size())), depth);
+          return index && streamed.count(*index) > 0;
+        };
+      return std::make_shared<DeviceWeightStore>(host, device, filter);
+    };
+  }
+  flux_ = flux::FluxModel::load(open_tensor_store(files.transformer), opt);
+  if (!plan_.streamed.empty())
+    flux_->set_block_hooks(std::make_shared<WeightStreamer>(*flux_, plan_.streamed, backend_for(device)));
+  if (device != Device::CPU) notes_.push_back("transformer on " + options_.placement.describe() + ": " + plan_.describe());
+  flux_key_ = flux_key(files, storage);
+  flux_patcher_ = std::make_unique<lora::LoraPatcher>(lora::Component::Transformer, flux_->linear_layers(),
+                                                      flux_->source(), flux_->block_size());
+}
+
+std::shared_ptr<const TensorStore> ModelManager::placed(std::shared_ptr<const TensorStore> host) const {
+  if (device() == Device::CPU) return host;
+  return std::make_shared<DeviceWeightStore>(std::move(host), device());
+}
+
+Tensor ModelManager::to_model_device(const Tensor& t) const { return ops::to_device(t, device()); }
+
+void ModelManager::release_transformer() {
+  flux_patcher_.reset();  // holds views of the transformer's layers: before the transformer
+  flux_.reset();
+  flux_key_.clear();
+  active_loras_.clear();
+  plan_ = {};
+  if (device() != Device::CPU) backend_for(device()).release_cached();
+}
+
+void ModelManager::unload() {
+  release_transformer();
+  vae_.reset();
+  text_.reset();
+  text_key_.clear();
+  upscalers_.clear();
+  detectors_.clear();
+  lora_files_.clear();
+  // The freed weights' blocks go back to the driver, so that the card's memory shows them gone.
+  if (device() != Device::CPU) backend_for(device()).release_cached();
+}
+
+bool ModelManager::reload() {
+  if (files_.transformer.empty()) return false;
+  const ModelFiles files = files_;
+  load(files, storage_);
+  if (options_.keep_text_encoders) text();
+  return true;
 }
 
 flux::FluxModel& ModelManager::flux() {
@@ -48,8 +125,25 @@ vae::AutoEncoder& ModelManager::vae() {
 void ModelManager::load_text_encoders() {
   // Text encoders stay as the files store them (fp16 or fp8 T5): Forge's storage option is the
   // transformer's.
-  auto clip = clip::ClipTextModel::load(open_tensor_store(files_.clip));
-  auto t5 = t5::T5Encoder::load(open_tensor_store(files_.t5));
+  std::shared_ptr<const TensorStore> clip_store = open_tensor_store(files_.clip), t5_store = open_tensor_store(files_.t5);
+  if (device() != Device::CPU) {
+    // On the device for the encode when they fit beside what is loaded (the CLI releases them right
+    // after), else on the CPU: T5-XXL is 9.5 GB in fp16.
+    const DeviceMemory m = backend_for(device()).memory();
+    const uint64_t limit = options_.placement.vram_budget;
+    const uint64_t need = clip_store->data_bytes() + t5_store->data_bytes();
+    const uint64_t activations = need / 16 + (uint64_t(256) << 20);
+    if (m.in_use + need + activations <= limit) {
+      clip_store = placed(clip_store);
+      t5_store = placed(t5_store);
+      notes_.push_back("text encoders on " + options_.placement.describe());
+    } else {
+      notes_.push_back("text encoders on the CPU: they need " + format_bytes(need + activations) + " and " +
+                       format_bytes(limit > m.in_use ? limit - m.in_use : 0) + " of the VRAM budget is free");
+    }
+  }
+  auto clip = clip::ClipTextModel::load(clip_store);
+  auto t5 = t5::T5Encoder::load(t5_store);
   text_ = std::make_unique<TextEncoders>(std::move(clip), std::move(t5), ClipTokenizer::load(), T5Tokenizer::load());
   reapply_text_encoder_loras();
 }
@@ -60,13 +154,6 @@ TextEncoders& ModelManager::text() {
 }
 
 void ModelManager::release_text_encoders() { text_.reset(); }
-
-void ModelManager::release_transformer() {
-  flux_patcher_.reset();
-  active_loras_.clear();
-  flux_.reset();
-  flux_key_.clear();
-}
 
 std::string ModelManager::resolve_lora(const std::string& name) const {
   std::error_code ec;

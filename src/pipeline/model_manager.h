@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lora/lora_patcher.h"
@@ -16,6 +17,8 @@
 #include "models/yolo/yolo_detector.h"
 #include "models/vae/autoencoder.h"
 #include "nn/storage_option.h"
+#include "pipeline/placement/device_choice.h"
+#include "pipeline/placement/vram_plan.h"
 #include "pipeline/model_discovery.h"
 #include "pipeline/text_conditioning.h"
 
@@ -36,11 +39,16 @@ class ModelManager {
     // LoRAs only by name from the LoRA folders, never as a path (the server: a client must not
     // make it open files of its choosing).
     bool loras_by_name_only = false;
+    // Where FLUX, the text encoders and the autoencoder run, and the VRAM budget they share
+    // (pipeline/placement/device_choice.h). The CPU by default.
+    DevicePlacement placement;
   };
   explicit ModelManager(Options options) : options_(std::move(options)) {}
 
-  // Loads what `files` and `storage` name, reusing what is already loaded.
-  void load(const ModelFiles& files, const StorageOption& storage);
+  // Loads what `files` and `storage` name, reusing what is already loaded. On a device the
+  // transformer is planned for `workload` (vram_plan.h): blocks that do not fit the budget stream.
+  // A later job with a larger workload plans (and loads) again.
+  void load(const ModelFiles& files, const StorageOption& storage, const FluxWorkload& workload = {});
   // Makes exactly these LoRAs active. Returns warnings about the files.
   std::vector<std::string> apply_loras(const std::vector<ActiveLoraRequest>& loras, LoraMode mode);
 
@@ -49,10 +57,26 @@ class ModelManager {
   // Loads the text encoders again if they were released.
   TextEncoders& text();
   void release_text_encoders();
-  // Frees the transformer (and its LoRA state); the next load() loads it again. For measuring one
-  // storage option's peak memory without the previous one's weights still resident.
-  void release_transformer();
+
+  Device device() const { return options_.placement.device; }
+  // An activation (latent, noise, conditioning) where the models run.
+  Tensor to_model_device(const Tensor& t) const;
+  // The transformer's placement on the device (empty on the CPU).
+  const FluxPlacementPlan& flux_plan() const { return plan_; }
+  // Where the text encoders run, and why (a log line once per load).
+  std::vector<std::string> take_notes() { return std::exchange(notes_, {}); }
   bool keep_text_encoders() const { return options_.keep_text_encoders; }
+
+  // Frees every loaded model: transformer, autoencoder, text encoders, upscalers, detectors, LoRA
+  // files and patches. The next load() loads what it needs; files() stays for reload().
+  void unload();
+  // Frees only the transformer (its LoRA patches and placement too); the autoencoder, text encoders
+  // and LoRA files stay, and the next load() loads it again. For measuring one storage option's
+  // peak memory without the previous one's weights still resident.
+  void release_transformer();
+  // Loads the last load()'s files again (transformer, autoencoder, and the text encoders when they
+  // are kept); false when nothing was ever loaded.
+  bool reload();
 
   const ModelFiles& files() const { return files_; }
   const StorageOption& storage() const { return storage_; }
@@ -68,6 +92,9 @@ class ModelManager {
 
  private:
   void load_text_encoders();
+  void load_flux(const ModelFiles& files, const StorageOption& storage, const FluxWorkload& workload);
+  // `host` behind a DeviceWeightStore when the models run on a device.
+  std::shared_ptr<const TensorStore> placed(std::shared_ptr<const TensorStore> host) const;
   void reapply_text_encoder_loras();
 
   Options options_;
@@ -75,6 +102,8 @@ class ModelManager {
   StorageOption storage_;
   std::unique_ptr<flux::FluxModel> flux_;
   std::string flux_key_;
+  FluxPlacementPlan plan_;
+  std::vector<std::string> notes_;
   std::unique_ptr<vae::AutoEncoder> vae_;
   std::unique_ptr<TextEncoders> text_;
   std::string text_key_;

@@ -1,5 +1,7 @@
 #include "pipeline/progress.h"
 
+#include "backend/ops.h"
+
 #include <cstdio>
 
 namespace fluxgen {
@@ -42,7 +44,8 @@ void ProgressTracker::step(int step, const Tensor* denoised) {
     s_.progress = std::min(1.0, static_cast<double>(done_units_) / total_units_);
     s_.eta_relative = s_.progress > 0 ? s_.elapsed / s_.progress - s_.elapsed : 0.0;
     if (denoised && preview_every > 0 && (step % preview_every == 0 || step == s_.sampling_steps)) {
-      s_.preview_latent = denoised->clone();
+      // Previews are drawn on the host: a device latent comes back only on the steps previewed.
+      s_.preview_latent = denoised->device() == Device::CPU ? denoised->clone() : ops::to_host(*denoised);
       s_.preview_step = done_units_;
     }
     copy = s_;

@@ -29,7 +29,12 @@ PassResult run_pass(const flux::FluxModel& model, const PassSpec& s, ProgressTra
     rngs.push_back(std::make_shared<sampling::TorchGenerator>(s.noise_source, static_cast<uint64_t>(seed)));
     noises.push_back(rngs.back()->randn(Shape{1, s.latent_channels, s.latent_height, s.latent_width}));
   }
-  const Tensor noise = ops::concat(noises, 0);
+  // The pass runs where its conditioning lives (ModelManager::to_model_device put it there): the
+  // noise is drawn on the host as today's numbers and moved once.
+  const Device device = s.cond->txt.device();
+  const Tensor noise = ops::to_device(ops::concat(noises, 0), device);
+  const std::optional<Tensor> init_latent =
+      s.init_latent ? std::optional<Tensor>(ops::to_device(*s.init_latent, device)) : std::nullopt;
 
   FluxDenoiserSetup setup;
   setup.model = &model;
@@ -45,8 +50,8 @@ PassResult run_pass(const flux::FluxModel& model, const PassSpec& s, ProgressTra
   setup.latent_width = s.latent_width;
   if (s.keep_mask) {
     check(s.init_latent.has_value(), "internal: an inpainting mask needs an init latent");
-    setup.keep_mask = *s.keep_mask;
-    setup.init_latent = repeat_batch(*s.init_latent, B);
+    setup.keep_mask = ops::to_device(*s.keep_mask, device);
+    setup.init_latent = repeat_batch(*init_latent, B);
   }
 
   if (s.step_cache.mode != flux::StepCacheMode::Off) {
@@ -57,13 +62,13 @@ PassResult run_pass(const flux::FluxModel& model, const PassSpec& s, ProgressTra
   sampling::SamplerInputs in;
   in.denoiser = make_flux_denoiser(setup);
   in.sigmas = sigmas;
-  in.latent = s.init_latent ? sampling::flow_noise_latent(repeat_batch(*s.init_latent, B), noise, sigmas.front()) : noise;
-  in.noise = [rngs](const Shape& shape) {
+  in.latent = init_latent ? sampling::flow_noise_latent(repeat_batch(*init_latent, B), noise, sigmas.front()) : noise;
+  in.noise = [rngs, device](const Shape& shape) {
     std::vector<Tensor> parts;
     Shape one = shape;
     one[0] = 1;
     for (const auto& g : rngs) parts.push_back(g->randn(one));
-    return ops::concat(parts, 0);
+    return ops::to_device(ops::concat(parts, 0), device);
   };
   progress.begin_pass(s.job, s.job_no, static_cast<int>(sigmas.size()) - 1);
   bool stopped = false;

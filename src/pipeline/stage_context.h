@@ -25,5 +25,8 @@ struct StageContext {
 Tensor encode_image(StageContext& ctx, const Image& image);
 // latent [1, 16, h, w] -> RGB image.
 Image decode_latent(StageContext& ctx, const Tensor& latent);
+// The autoencoder's tiling: the default on the CPU; on a device, tiled whenever a whole image
+// would not fit in what the VRAM budget has left.
+vae::VaeTiling vae_tiling(ModelManager& models);
 
 }  // namespace fluxgen

@@ -60,6 +60,13 @@ void ApiOptions::apply(const json::Value& patch) {
       } catch (const Error& e) {
         throw validation_error(key, e.what());
       }
+    } else if (key == "fluxgen_device" || key == "fluxgen_vram_budget_gib") {
+      // Listed by GET (a client may send the options back unchanged); chosen when the server starts.
+      const json::Value listed = to_json("")[key];
+      const bool same = listed.is_number() ? value.is_number() && value.as_number() == listed.as_number()
+                                           : value.dump() == listed.dump();
+      if (!same)
+        throw validation_error(key, "is set when the server starts (fluxgen serve --device / --vram-budget)");
     } else if (key == "samples_format") {
       // Listed by GET so a client may send the options back; images are always PNG with infotext.
       if (!value.is_string() || to_lower(value.as_string()) != "png")
@@ -86,6 +93,8 @@ json::Value ApiOptions::to_json(const std::string& checkpoint_title) const {
   o["show_progress_every_n_steps"] = v.preview_every;
   o["show_progress_type"] = v.preview_label;
   o["samples_format"] = "png";
+  o["fluxgen_device"] = placement_.device == Device::CPU ? std::string("cpu") : placement_.describe();
+  o["fluxgen_vram_budget_gib"] = static_cast<double>(placement_.vram_budget) / double(uint64_t(1) << 30);
   return o;
 }
 

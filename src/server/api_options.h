@@ -4,6 +4,7 @@
 // (live_previews_enable, show_progress_every_n_steps, show_progress_type). A request's
 // override_settings still win for that request. Thread-safe.
 #pragma once
+#include "pipeline/placement/device_choice.h"
 #include <mutex>
 #include <string>
 #include <vector>
@@ -30,7 +31,10 @@ struct OptionValues {
 
 class ApiOptions {
  public:
-  explicit ApiOptions(ModelCatalog& catalog) : catalog_(catalog) {}
+  // `placement`: where the models run (serve --device / --vram-budget), shown as the read-only
+  // options fluxgen_device and fluxgen_vram_budget_gib.
+  explicit ApiOptions(ModelCatalog& catalog, DevicePlacement placement = {})
+      : catalog_(catalog), placement_(std::move(placement)) {}
 
   OptionValues values() const;
   // Checks every key (422 naming it, 404 for a model file that is not installed) before changing
@@ -42,6 +46,7 @@ class ApiOptions {
 
  private:
   ModelCatalog& catalog_;
+  const DevicePlacement placement_;
   mutable std::mutex mu_;
   OptionValues values_;
 };

@@ -1,5 +1,7 @@
 #include "server/generation_service.h"
 
+#include "backend/backend.h"
+
 #include <ctime>
 #include <future>
 #include <memory>
@@ -35,7 +37,8 @@ int preview_interval(const OptionValues& o) {
 GenerationService::GenerationService(const ServerConfig& config, ModelCatalog& catalog, ApiOptions& options)
     : catalog_(catalog),
       options_(options),
-      models_(ModelManager::Options{config.models_dir, /*keep_text_encoders=*/true, /*loras_by_name_only=*/true}),
+      models_(ModelManager::Options{config.models_dir, /*keep_text_encoders=*/true, /*loras_by_name_only=*/true,
+                                   config.placement}),
       preview_(config.models_dir),
       queue_(config.queue_size) {
   progress_.on_update = [this](const ProgressSnapshot& s) { preview_.update(s, models_); };
@@ -49,36 +52,49 @@ void GenerationService::shutdown() {
   queue_.stop();
 }
 
-json::Value GenerationService::generate(const json::Value& body, GenerationMode mode) {
+template <typename T>
+T GenerationService::run_queued(std::function<T()> work, const char* what) {
   if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
-  GenerationSettings settings = settings_from_request(body, mode, options_.values(), catalog_);
-
-  auto task = std::make_shared<std::packaged_task<JobReport()>>(
-      [this, s = std::move(settings)]() mutable { return run_job(std::move(s)); });
-  std::future<JobReport> done = task->get_future();
+  auto task = std::make_shared<std::packaged_task<T()>>(std::move(work));
+  std::future<T> done = task->get_future();
   if (!queue_.try_push([task] { (*task)(); })) {
     if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
     throw ApiError(429, "QueueFull",
                    "the queue is full: " + std::to_string(queue_.capacity()) +
                        " requests are waiting behind the running one (--queue-size); retry later");
   }
-  JobReport report;
   try {
-    report = done.get();
+    return done.get();
   } catch (const ApiError&) {
     throw;
   } catch (const FieldError& e) {
     throw validation_error(e.field(), e.reason());
   } catch (const std::future_error&) {
     throw ApiError(503, "ServiceUnavailable", "the server shut down before the job ran");
+  } catch (const DeviceOutOfMemory& e) {
+    throw ApiError(500, "OutOfMemory",
+                   std::string("GPU out of memory: ") + e.what() + "; the job's memory was released and the server "
+                   "keeps serving (a smaller size or batch, a lower --vram-budget use, or bnb-nf4 storage needs less)");
   } catch (const std::bad_alloc&) {
     throw ApiError(500, "OutOfMemory",
-                   "out of memory while generating; the server keeps serving (a smaller size or batch, or a "
-                   "low-bit forge_unet_storage_dtype, needs less)");
+                   std::string("out of memory while ") + what +
+                       "; the server keeps serving (a smaller size or batch, or a low-bit "
+                       "forge_unet_storage_dtype, needs less)");
   } catch (const std::exception& e) {
     throw ApiError(500, "GenerationError", e.what());
   }
+}
+
+json::Value GenerationService::generate(const json::Value& body, GenerationMode mode) {
+  if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
+  GenerationSettings settings = settings_from_request(body, mode, options_.values(), catalog_);
+  const JobReport report = run_queued<JobReport>(
+      [this, s = std::move(settings)]() mutable { return run_job(std::move(s)); }, "generating");
   return generation_response(body, mode, report);
+}
+
+json::Value GenerationService::with_models(const std::function<json::Value(ModelManager&)>& work) {
+  return run_queued<json::Value>([this, work] { return work(models_); }, "answering");
 }
 
 JobReport GenerationService::run_job(GenerationSettings settings) {
@@ -97,6 +113,8 @@ JobReport GenerationService::run_job(GenerationSettings settings) {
     report.result = generator.run(std::move(settings));
   } catch (...) {
     progress_.end();  // /progress must not report a failed job as running
+    // What the failed job allocated is freed by now; its cached blocks go back to the driver too.
+    if (models_.device() != Device::CPU) backend_for(models_.device()).release_cached();
     throw;
   }
   const ModelFiles& files = models_.files();

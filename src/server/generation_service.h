@@ -4,6 +4,7 @@
 // storage dtype), the file-hash cache, the progress of the running job and its live preview.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -29,6 +30,9 @@ class GenerationService {
   // POST /sdapi/v1/txt2img and img2img. Throws ApiError: 422 / 404 for the request, 429 when the
   // queue is full, 500 when the job fails, 503 while shutting down.
   json::Value generate(const json::Value& body, GenerationMode mode);
+  // Runs `work` on the worker thread, after the jobs ahead of it and never beside one (the models
+  // are the worker's alone), and returns its answer. Throws as generate does (429, 503, 500).
+  json::Value with_models(const std::function<json::Value(ModelManager&)>& work);
   // GET /sdapi/v1/progress.
   json::Value progress(bool skip_current_image);
   void interrupt();
@@ -46,6 +50,9 @@ class GenerationService {
 
  private:
   JobReport run_job(GenerationSettings settings);  // on the worker thread
+  // Queues `work` and waits for it; its errors become ApiErrors. `what` names it in messages.
+  template <typename T>
+  T run_queued(std::function<T()> work, const char* what);
 
   ModelCatalog& catalog_;
   ApiOptions& options_;

@@ -126,7 +126,7 @@ void run_server(const ServerConfig& config) {
   signal(SIGPIPE, SIG_IGN);  // a client that disconnects mid-answer must not end the server
 
   ModelCatalog catalog(config.models_dir);
-  ApiOptions options(catalog);
+  ApiOptions options(catalog, config.placement);
   GenerationService generation(config, catalog, options);
   httplib::Server http;
   configure(http, config);
@@ -136,6 +136,10 @@ void run_server(const ServerConfig& config) {
   add_catalog_routes(http, ctx);
   add_progress_routes(http, ctx);
   add_fluxgen_routes(http, ctx);
+  add_script_routes(http, ctx);
+  add_image_info_routes(http, ctx);
+  add_extras_routes(http, ctx);
+  add_system_routes(http, ctx);
   add_ui_routes(http, ctx);
 
   // cpp-httplib listens with a backlog of 5, fixed when the library was compiled: clients that

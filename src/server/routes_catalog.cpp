@@ -134,6 +134,31 @@ json::Value loras(ServerContext& ctx) {
   return out;
 }
 
+// A1111's RealesrganItem for the upscaler files in a RealESRGAN folder (the others are ESRGAN's);
+// scale 4 as in upscalers.
+json::Value realesrgan_models(ServerContext& ctx) {
+  ctx.catalog.refresh(ModelFolder::Upscalers);
+  json::Value out = json::Value::array();
+  for (const CatalogEntry& e : ctx.catalog.list(ModelFolder::Upscalers)) {
+    if (std::filesystem::path(e.path).parent_path().filename() != "RealESRGAN") continue;
+    json::Value m = json::Value::object();
+    m["name"] = e.name;
+    m["path"] = e.path;
+    m["scale"] = 4;
+    out.push_back(m);
+  }
+  return out;
+}
+
+// What FLUX has no use for, in A1111's shapes: textual-inversion embeddings, hypernetworks and
+// face restorers are SD add-ons fluxgen does not load, and it keeps no styles file.
+json::Value embeddings() {
+  json::Value out = json::Value::object();
+  out["loaded"] = json::Value::object();
+  out["skipped"] = json::Value::object();
+  return out;
+}
+
 }  // namespace
 
 void add_catalog_routes(httplib::Server& http, ServerContext& ctx) {
@@ -147,6 +172,10 @@ void add_catalog_routes(httplib::Server& http, ServerContext& ctx) {
   http.Get("/sdapi/v1/upscalers", json_route([&ctx](const httplib::Request&) { return upscalers(ctx); }));
   http.Get("/sdapi/v1/latent-upscale-modes", json_route([](const httplib::Request&) { return latent_upscale_modes(); }));
   http.Get("/sdapi/v1/loras", json_route([&ctx](const httplib::Request&) { return loras(ctx); }));
+  http.Get("/sdapi/v1/realesrgan-models", json_route([&ctx](const httplib::Request&) { return realesrgan_models(ctx); }));
+  http.Get("/sdapi/v1/embeddings", json_route([](const httplib::Request&) { return embeddings(); }));
+  for (const char* empty_list : {"/sdapi/v1/hypernetworks", "/sdapi/v1/face-restorers", "/sdapi/v1/prompt-styles"})
+    http.Get(empty_list, json_route([](const httplib::Request&) { return json::Value::array(); }));
   http.Post("/sdapi/v1/refresh-checkpoints", json_route([&ctx](const httplib::Request&) {
               ctx.catalog.refresh(ModelFolder::Checkpoints);
               return json::Value();

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pipeline/placement/device_choice.h"
+
 namespace fluxgen::server {
 
 struct Credential {
@@ -20,6 +22,7 @@ struct ServerConfig {
   std::string models_dir;
   size_t queue_size = 16;               // requests waiting behind the running one; more get 429
   size_t max_body_bytes = size_t(64) << 20;
+  DevicePlacement placement;            // --device / --vram-budget
 };
 
 // A1111's --api-auth: "user:pass[,user2:pass2]". The password is everything after the first ':'

@@ -58,6 +58,8 @@ class Tensor {
   DType dtype() const { return dtype_; }
   Device device() const;
   size_t nbytes() const { return dtype_storage_bytes(dtype_, numel()); }
+  // Bytes the tensor holds in memory: its data plus the absmax of block-quantized dtypes.
+  size_t held_bytes() const { return nbytes() + (absmax_ ? absmax_->nbytes() : 0); }
   std::string describe() const;  // "F32[1, 24, 64]"
 
   void* raw_data();

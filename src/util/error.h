@@ -13,6 +13,13 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// A device (GPU) allocation that did not fit in its memory or in the VRAM budget. Its own type so
+// that a job can end with a message naming what did not fit while the server goes on.
+class DeviceOutOfMemory : public Error {
+ public:
+  explicit DeviceOutOfMemory(const std::string& message) : Error(message) {}
+};
+
 // Builds a message from any streamable parts: fail("file.safetensors: tensor ", name, " is missing").
 template <typename... Parts>
 [[noreturn]] void fail(Parts&&... parts) {

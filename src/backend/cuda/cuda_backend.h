@@ -38,6 +38,18 @@ class CudaBackend final : public Backend {
   Tensor upload_weight(const Tensor& host) override;
   Tensor download(const Tensor& t) override;
 
+  // Weight streaming and memory (cuda_backend_memory.cpp).
+  Tensor pin(const Tensor& host) override;
+  Tensor upload_weight_async(const Tensor& host) override;
+  void wait_for_uploads() override;
+  DeviceMemory memory() override;
+  void set_memory_limit(uint64_t bytes) override;
+  void reset_memory_peak() override;
+  void release_cached() override;
+  void use_device(int index) override;
+  DType compute_dtype() override { return options_.activations; }
+  std::string device_name() override;
+
   Tensor dequantize(const Tensor& weight) override;
   Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) override;
   Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, bool causal,

@@ -1,5 +1,7 @@
 #include "backend/cuda/cuda_context.h"
 
+#include <atomic>
+
 #include "backend/cuda/cuda_check.h"
 #include "util/error.h"
 
@@ -10,10 +12,20 @@ namespace {
 constexpr size_t kGemmWorkspace = size_t(32) << 20;
 }  // namespace
 
+namespace {
+std::atomic<bool> context_created{false};
+}  // namespace
+
 Context& Context::get() {
-  static Context* context = new Context();
+  static Context* context = [] {
+    Context* c = new Context();
+    context_created = true;
+    return c;
+  }();
   return *context;
 }
+
+bool Context::created() { return context_created; }
 
 Context::Context() {
   int count = 0;
@@ -32,6 +44,9 @@ Context::Context() {
   check(props_.sm >= 80, "CUDA device ", props_.name, " has compute capability ", p.major, ".", p.minor,
         "; fluxgen's CUDA backend needs 8.0 or newer (Ampere, Ada, Hopper)");
   check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+  check_cuda(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking), "cudaStreamCreate (copies)");
+  check_cuda(cudaEventCreateWithFlags(&compute_mark_, cudaEventDisableTiming), "cudaEventCreate");
+  check_cuda(cudaEventCreateWithFlags(&copies_done_, cudaEventDisableTiming), "cudaEventCreate");
   check_cublas(cublasLtCreate(&cublas_), "cublasLtCreate");
   check_cuda(cudaMalloc(&workspace_, kGemmWorkspace), "cudaMalloc (GEMM workspace)");
   workspace_bytes_ = kGemmWorkspace;

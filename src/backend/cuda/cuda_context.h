@@ -26,9 +26,16 @@ class Context {
   // another); throws a fluxgen::Error when there is no usable GPU. Never destroyed: tensors
   // released during static destruction still find their allocator.
   static Context& get();
+  // Whether get() has set the GPU up already (a device choice must come before).
+  static bool created();
 
   const DeviceProperties& device() const { return props_; }
   cudaStream_t stream() const { return stream_; }
+  // The second stream streamed weights are copied on (Backend::upload_weight_async), with the
+  // events that order it against the compute stream.
+  cudaStream_t copy_stream() const { return copy_stream_; }
+  cudaEvent_t compute_mark() const { return compute_mark_; }
+  cudaEvent_t copies_done() const { return copies_done_; }
   cublasLtHandle_t cublas() const { return cublas_; }
   DeviceAllocator& allocator() { return allocator_; }
   void* gemm_workspace() const { return workspace_; }
@@ -42,6 +49,8 @@ class Context {
   Context();
   DeviceProperties props_;
   cudaStream_t stream_ = nullptr;
+  cudaStream_t copy_stream_ = nullptr;
+  cudaEvent_t compute_mark_ = nullptr, copies_done_ = nullptr;
   cublasLtHandle_t cublas_ = nullptr;
   DeviceAllocator allocator_;
   void* workspace_ = nullptr;

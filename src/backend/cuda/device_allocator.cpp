@@ -33,6 +33,16 @@ std::shared_ptr<Storage> DeviceAllocator::allocate(size_t bytes) {
     }
   }
   if (!block) {
+    const auto over_limit = [&] {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return limit_ > 0 && stats_.reserved + size > limit_;
+    };
+    if (over_limit()) release_cached();
+    if (over_limit()) {
+      const MemoryStats s = stats();
+      throw DeviceOutOfMemory("CUDA out of memory: " + format_bytes(size) + " more would exceed the VRAM budget of " +
+                              format_bytes(limit()) + " (" + format_bytes(s.in_use) + " in use by tensors)");
+    }
     cudaError_t status = cudaMalloc(&block, size);
     if (status == cudaErrorMemoryAllocation) {
       cudaGetLastError();
@@ -42,7 +52,8 @@ std::shared_ptr<Storage> DeviceAllocator::allocate(size_t bytes) {
     if (status == cudaErrorMemoryAllocation) {
       cudaGetLastError();
       const MemoryStats s = stats();
-      fail("CUDA out of memory allocating ", format_bytes(size), " (", format_bytes(s.in_use), " in use by tensors)");
+      throw DeviceOutOfMemory("CUDA out of memory allocating " + format_bytes(size) + " (" + format_bytes(s.in_use) +
+                              " in use by tensors; the card is full)");
     }
     check_cuda(status, "cudaMalloc");
     std::lock_guard<std::mutex> lock(mutex_);
@@ -90,6 +101,16 @@ void DeviceAllocator::release_cached() {
 MemoryStats DeviceAllocator::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return stats_;
+}
+
+void DeviceAllocator::set_limit(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  limit_ = bytes;
+}
+
+size_t DeviceAllocator::limit() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return limit_;
 }
 
 void DeviceAllocator::reset_peaks() {

@@ -31,6 +31,10 @@ class DeviceAllocator {
   MemoryStats stats() const;
   // Peaks restart from the current values.
   void reset_peaks();
+  // The VRAM budget: no allocation takes the bytes obtained from the driver past `bytes` (0: no
+  // limit but the card's); beyond it, and when the card is full, allocate throws DeviceOutOfMemory.
+  void set_limit(size_t bytes);
+  size_t limit() const;
   // Fills every block handed out with 0xFF bytes (NaN in F32 and BF16) so that tests see any
   // element a kernel failed to write.
   void set_poison(bool poison) { poison_ = poison; }
@@ -40,6 +44,7 @@ class DeviceAllocator {
   mutable std::mutex mutex_;
   std::multimap<size_t, void*> cached_;  // block size -> block
   MemoryStats stats_;
+  size_t limit_ = 0;
   bool poison_ = false;
 };
 

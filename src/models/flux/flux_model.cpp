@@ -21,7 +21,8 @@ std::unique_ptr<FluxModel> FluxModel::load(std::shared_ptr<const TensorStore> st
     m->source_ = Weights(store, where->prefix);
   m->storage_ = options.storage;
   m->block_size_ = options.block_size;
-  const Weights& w = m->source_;
+  const Weights w = options.place ? Weights(options.place(m->source_.store_ptr(), m->source_.prefix(), c), m->source_.prefix())
+                                  : m->source_;
   const nn::StoragePolicy policy{options.storage, options.block_size};
 
   m->img_in = nn::Linear(w.sub("img_in"), c.in_channels, c.hidden_size, true);
@@ -75,7 +76,7 @@ Tensor FluxModel::forward(const FluxInputs& in, StepCache* cache) const {
   pe.sin = ops::to_device_of(pe.sin, img);
 
   if (!cache || cache->mode() == StepCacheMode::Off || double_blocks.empty()) {
-    for (const auto& block : double_blocks) block.forward(img, txt, vec, pe);
+    for (size_t i = 0; i < double_blocks.size(); ++i) run_double_block(i, img, txt, vec, pe);
     return final_layer.forward(run_single_blocks(img, txt, vec, pe), vec);
   }
   const float sigma = in.timesteps.front();
@@ -83,7 +84,7 @@ Tensor FluxModel::forward(const FluxInputs& in, StepCache* cache) const {
   size_t first_skipped = 0;
   if (cache->mode() == StepCacheMode::FirstBlock) {
     const Tensor before = img;
-    double_blocks.front().forward(img, txt, vec, pe);
+    run_double_block(0, img, txt, vec, pe);
     cache->count_blocks(1);
     first_skipped = 1;
     if (cache->reuse(ops::sub(img, before), sigma)) return final_layer.forward(ops::add(img, cache->residual()), vec);
@@ -93,7 +94,7 @@ Tensor FluxModel::forward(const FluxInputs& in, StepCache* cache) const {
     if (cache->reuse(modulated, sigma)) return final_layer.forward(ops::add(img, cache->residual()), vec);
   }
   const Tensor start = img;
-  for (size_t i = first_skipped; i < double_blocks.size(); ++i) double_blocks[i].forward(img, txt, vec, pe);
+  for (size_t i = first_skipped; i < double_blocks.size(); ++i) run_double_block(i, img, txt, vec, pe);
   const Tensor out = run_single_blocks(img, txt, vec, pe);
   cache->count_blocks(static_cast<int64_t>(double_blocks.size() - first_skipped + single_blocks.size()));
   cache->store(ops::sub(out, start));
@@ -104,8 +105,19 @@ Tensor FluxModel::run_single_blocks(const Tensor& img, const Tensor& txt, const 
                                     const RopeTables& pe) const {
   const int64_t T = txt.dim(1);
   Tensor x = ops::concat({txt, img}, 1);
-  for (const auto& block : single_blocks) x = block.forward(x, vec, pe);
+  for (size_t i = 0; i < single_blocks.size(); ++i) {
+    const size_t index = double_blocks.size() + i;
+    if (hooks_) hooks_->before_block(index);
+    x = single_blocks[i].forward(x, vec, pe);
+    if (hooks_) hooks_->after_block(index);
+  }
   return ops::slice(x, 1, T, x.dim(1));
+}
+
+void FluxModel::run_double_block(size_t i, Tensor& img, Tensor& txt, const Tensor& vec, const RopeTables& pe) const {
+  if (hooks_) hooks_->before_block(i);
+  double_blocks[i].forward(img, txt, vec, pe);
+  if (hooks_) hooks_->after_block(i);
 }
 
 std::vector<std::pair<std::string, nn::Linear*>> FluxModel::linear_layers() {
@@ -145,7 +157,7 @@ std::map<std::string, WeightUsage> FluxModel::weight_usage() {
   auto add = [&](const Tensor& t) {
     auto& u = usage[std::string(dtype_name(t.dtype()))];
     ++u.tensors;
-    u.bytes += t.nbytes() + (dtype_is_quantized_block(t.dtype()) ? t.absmax().nbytes() : 0);
+    u.bytes += t.held_bytes();
   };
   for (const auto& [name, lin] : linear_layers()) {
     add(lin->weight());

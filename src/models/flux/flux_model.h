@@ -3,6 +3,7 @@
 // Forge's bnb pre-quantized files; block linear weights are converted to the chosen storage dtype
 // tensor by tensor while loading (embedders, norms and biases stay as the file has them).
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +32,21 @@ struct FluxLoadOptions {
   std::optional<DType> storage;            // nullopt: keep the file's dtypes
   const json::Value* config_override = nullptr;  // --model-config
   int block_size = 64;                     // NF4/FP4 block size
+  // Wraps the weight store the modules load from (pipeline/placement puts them on a device);
+  // source() stays the host store, where LoRA merges read the originals.
+  // Called with the source store, the model's key prefix in it and the model's config.
+  std::function<std::shared_ptr<const TensorStore>(std::shared_ptr<const TensorStore>, const std::string&,
+                                                   const FluxConfig&)>
+      place;
+};
+
+// Called around every block of a forward, double blocks numbered 0..depth-1, then single blocks
+// depth..depth+single-1 (the weight streamer brings a block's weights in and out).
+class BlockHooks {
+ public:
+  virtual ~BlockHooks() = default;
+  virtual void before_block(size_t index) = 0;
+  virtual void after_block(size_t index) = 0;
 };
 
 struct WeightUsage {
@@ -58,8 +74,12 @@ class FluxModel {
   // The storage block linear weights were converted to (nullopt: as in the file).
   std::optional<DType> storage() const { return storage_; }
   int block_size() const { return block_size_; }
+  // Hooks around each block from now on (nullptr: none).
+  void set_block_hooks(std::shared_ptr<BlockHooks> hooks) { hooks_ = std::move(hooks); }
+  size_t block_count() const { return double_blocks.size() + single_blocks.size(); }
 
  private:
+  void run_double_block(size_t i, Tensor& img, Tensor& txt, const Tensor& vec, const RopeTables& pe) const;
   // The single-stream blocks over [txt, img]; returns the image tokens.
   Tensor run_single_blocks(const Tensor& img, const Tensor& txt, const Tensor& vec, const RopeTables& pe) const;
 
@@ -72,6 +92,7 @@ class FluxModel {
   std::vector<DoubleStreamBlock> double_blocks;
   std::vector<SingleStreamBlock> single_blocks;
   LastLayer final_layer;
+  std::shared_ptr<BlockHooks> hooks_;
 };
 
 }  // namespace fluxgen::flux
