@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/device_cli_options.h"
 #include "io/json.h"
 #include "pipeline/comparison_report.h"
 #include "pipeline/generator.h"
@@ -22,6 +23,7 @@ struct CompareOptions {
   std::optional<int64_t> seed;
   std::optional<int> width, height, steps;
   std::vector<std::string> loras;
+  DeviceCliOptions device;
 };
 
 // The first SIGINT asks the running generation to stop after its current step; a second one ends
@@ -91,6 +93,7 @@ void register_compare_command(CLI::App& app) {
                   "Comma-separated options to compare (default: bnb-nf4, float8-e4m3fn, bnb-fp4, float8-e5m2, each "
                   "merged and \"(fp16 LoRA)\"); the reference (Automatic) always runs first");
   cmd->add_option("--output", o->output, "Folder for the PNGs and the reports")->required();
+  add_device_options(cmd, o->device);
   cmd->callback([o] {
     GenerationSettings settings;
     try {
@@ -106,7 +109,7 @@ void register_compare_command(CLI::App& app) {
     const auto options = o->storage ? parse_comparison_options(*o->storage) : default_comparison_options();
     for (const auto& n : settings.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
 
-    ModelManager models({o->models_dir, /*keep_text_encoders=*/true});
+    ModelManager models({o->models_dir, /*keep_text_encoders=*/true, /*loras_by_name_only=*/false, o->device.resolve()});
     HashCache hashes;
     ProgressTracker progress;
     g_interruptible = &progress;

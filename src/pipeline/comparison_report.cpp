@@ -81,7 +81,7 @@ std::string svg_bar_chart(const std::string& title, const std::vector<std::pair<
   const int height = top + row_h * static_cast<int>(bars.size()) + 6;
   double top_value = 0;
   for (const auto& b : bars) top_value = std::max(top_value, b.second);
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(label_w + bar_w + 110) +
+  std::string svg = "<svg width=\"" + std::to_string(label_w + bar_w + 110) +
                     "\" height=\"" + std::to_string(height) + "\" role=\"img\"><text x=\"0\" y=\"16\" class=\"t\">" +
                     html_escape(title) + "</text>";
   for (size_t i = 0; i < bars.size(); ++i) {
@@ -137,20 +137,22 @@ std::string comparison_image_name(size_t index, const std::string& label) {
   while (!slug.empty() && slug.back() == '-') slug.pop_back();
   char prefix[16];
   std::snprintf(prefix, sizeof prefix, "%02zu-", index);
-  return prefix + slug + ".png";
+  std::string name(prefix);
+  name.append(slug).append(".png");
+  return name;
 }
 
 std::string comparison_markdown(const StorageComparison& c) {
   std::string md = "Storage comparison: " + settings_line(c) + (c.interrupted ? " (interrupted)" : "") + "\n\n|";
   std::string rule = "|";
   for (const auto& col : kColumns) {
-    md += " " + std::string(col.title) + " |";
+    md.append(" ").append(col.title).append(" |");
     rule += "---|";
   }
   md += "\n" + rule + "\n";
   for (const auto& m : c.runs) {
     md += "|";
-    for (const auto& col : kColumns) md += " " + col.cell(m) + " |";
+    for (const auto& col : kColumns) md.append(" ").append(col.cell(m)).append(" |");
     md += "\n";
   }
   for (const auto& n : c.notes) md += "\nNote: " + n + "\n";

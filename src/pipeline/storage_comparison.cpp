@@ -5,7 +5,9 @@
 #include <map>
 #include <random>
 
+#include "backend/backend.h"
 #include "imaging/image_metrics.h"
+#include "lora/lora_effect_error.h"
 #include "pipeline/generator.h"
 #include "pipeline/model_discovery.h"
 #include "util/error.h"
@@ -62,18 +64,6 @@ Generated generate(Generator& generator, ProgressTracker& progress, GenerationSe
   return g;
 }
 
-double squared_norm_of_difference(const Tensor& a, const Tensor& b, const Tensor* c = nullptr,
-                                  const Tensor* d = nullptr) {
-  // ‖(a − b) − (c − d)‖² (the last pair optional).
-  double sum = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) {
-    double v = double(a.f32()[i]) - b.f32()[i];
-    if (c) v -= double(c->f32()[i]) - d->f32()[i];
-    sum += v * v;
-  }
-  return sum;
-}
-
 }  // namespace
 
 std::vector<StorageOption> default_comparison_options() {
@@ -105,16 +95,6 @@ std::vector<StorageOption> parse_comparison_options(const std::string& list) {
   return out;
 }
 
-std::optional<double> lora_effect_error(const Image& with, const Image& without, const Image& ref_with,
-                                        const Image& ref_without) {
-  const Tensor a = rgb_tensor(with), b = rgb_tensor(without), c = rgb_tensor(ref_with), d = rgb_tensor(ref_without);
-  for (const Tensor* t : {&b, &c, &d})
-    check(t->shape() == a.shape(), "internal: LoRA effect error over images of different sizes");
-  const double effect = squared_norm_of_difference(c, d);
-  if (effect == 0) return std::nullopt;
-  return std::sqrt(squared_norm_of_difference(a, b, &c, &d) / effect);
-}
-
 StorageComparison run_storage_comparison(ModelManager& models, HashCache& hashes, ProgressTracker& progress,
                                          const GenerationSettings& settings,
                                          const std::vector<StorageOption>& options,
@@ -123,6 +103,7 @@ StorageComparison run_storage_comparison(ModelManager& models, HashCache& hashes
         "internal: a storage comparison starts with the reference (Automatic)");
   StorageComparison out;
   out.settings = settings;
+  out.device = models.options().placement.describe();
   // One seed for every option (a random one is drawn once).
   if (out.settings.seed < 0) out.settings.seed = static_cast<int64_t>(std::random_device{}() & 0x7fffffffu);
   const bool with_lora = !out.settings.loras.empty();
@@ -145,7 +126,14 @@ StorageComparison run_storage_comparison(ModelManager& models, HashCache& hashes
     StorageMeasurement m;
     m.label = option.label;
     m.reference = is_reference(option);
+    // A Ctrl-C (or the server's interrupt) between two generations stops before the next load.
+    if (progress.interrupted()) {
+      out.interrupted = true;
+      break;
+    }
     models.release_transformer();
+    const bool on_device = models.device() != Device::CPU;
+    if (on_device) backend_for(models.device()).reset_memory_peak();
     const bool peak_is_own = reset_peak_rss();
     if (!peak_is_own && out.runs.empty()) out.notes.push_back("peak memory is the process's (no /proc/self/clear_refs)");
     const auto t0 = Clock::now();
@@ -161,8 +149,7 @@ StorageComparison run_storage_comparison(ModelManager& models, HashCache& hashes
       break;
     }
     m.peak_host_bytes = peak_rss_bytes();
-    // Device placement plugs in here: with a GPU, the VRAM high-water mark of this option goes to
-    // m.peak_device_bytes and out.device names the card.
+    if (on_device) m.peak_device_bytes = backend_for(models.device()).memory().peak_in_use;
     m.seconds_per_step = g.seconds_per_step;
     m.total_seconds = m.load_seconds + g.seconds;
     m.image = g.image;
@@ -183,7 +170,8 @@ StorageComparison run_storage_comparison(ModelManager& models, HashCache& hashes
         ref_with = m.image;
         ref_without = without_lora_by_dtype[key];
       }
-      m.lora_effect_error = lora_effect_error(m.image, without_lora_by_dtype[key], ref_with, ref_without);
+      m.lora_effect_error = lora::lora_effect_error(rgb_tensor(m.image), rgb_tensor(without_lora_by_dtype[key]),
+                                                    rgb_tensor(ref_with), rgb_tensor(ref_without));
       if (m.reference && !m.lora_effect_error)
         out.notes.push_back("the LoRA does not change the reference image: no LoRA effect error to report");
     }

@@ -22,15 +22,15 @@ struct StorageMeasurement {
   std::string label;       // Forge's label ("bnb-nf4 (fp16 LoRA)")
   bool reference = false;  // the option the others are compared with
   uint64_t weight_bytes = 0;                 // the transformer's weights as held in memory
-  std::optional<uint64_t> peak_host_bytes;   // process VmHWM during this option (CPU)
-  std::optional<uint64_t> peak_device_bytes; // VRAM peak: absent on the CPU
+  std::optional<uint64_t> peak_host_bytes;   // process VmHWM during this option
+  std::optional<uint64_t> peak_device_bytes; // the device allocator's peak in use: absent on the CPU
   double load_seconds = 0;                   // loading (and converting) the transformer
   double seconds_per_step = 0;               // the sampling pass, LoRA applied
   double total_seconds = 0;                  // load + the whole generation with the LoRA
   double psnr = 0;                           // vs the reference, dB (+inf for the reference)
   double ssim = 0;
-  // ‖(img − img without LoRA) − (ref − ref without LoRA)‖ / ‖ref − ref without LoRA‖ over RGB in
-  // [0, 1]; only with a LoRA whose effect on the reference image is not nil.
+  // lora/lora_effect_error.h over the RGB images in [0, 1] (this option with and without the LoRA
+  // against the reference with and without it); only with a LoRA that changes the reference image.
   std::optional<double> lora_effect_error;
   Image image;  // with the LoRA, if any
   std::string infotext;
@@ -38,7 +38,7 @@ struct StorageMeasurement {
 
 struct StorageComparison {
   GenerationSettings settings;  // as run (seed resolved)
-  std::string device = "cpu";   // where the transformer ran
+  std::string device = "cpu";   // where the transformer ran (DevicePlacement::describe)
   std::vector<StorageMeasurement> runs;  // finished options, the reference first
   std::vector<std::string> notes;
   bool interrupted = false;
@@ -58,10 +58,5 @@ StorageComparison run_storage_comparison(ModelManager& models, HashCache& hashes
                                          const GenerationSettings& settings,
                                          const std::vector<StorageOption>& options,
                                          const std::function<void(const StorageComparison&)>& on_finished);
-
-// The LoRA effect error on images (all four of one size); nullopt when the reference's own LoRA
-// effect is nil (nothing to measure against).
-std::optional<double> lora_effect_error(const Image& with, const Image& without, const Image& ref_with,
-                                        const Image& ref_without);
 
 }  // namespace fluxgen
