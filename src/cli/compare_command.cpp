@@ -110,6 +110,14 @@ void register_compare_command(CLI::App& app) {
     for (const auto& n : settings.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
 
     ModelManager models({o->models_dir, /*keep_text_encoders=*/true, /*loras_by_name_only=*/false, o->device.resolve()});
+    // Every LoRA is found before anything runs or is written.
+    for (auto& l : settings.loras) {
+      try {
+        l.path = models.resolve_lora(l.path);
+      } catch (const Error& e) {
+        fail("--lora: ", e.what());
+      }
+    }
     HashCache hashes;
     ProgressTracker progress;
     g_interruptible = &progress;
