@@ -101,11 +101,11 @@ void register_compare_command(CLI::App& app) {
     } catch (const FieldError& e) {
       fail(e.what());
     }
-    if (settings.prompt.find("<lora:") != std::string::npos)
-      fail("--prompt: give LoRAs with --lora NAME:WEIGHT, not as <lora:> tags, so the comparison can run "
-           "without them for the LoRA effect error");
-    if (settings.batch_size != 1 || settings.n_iter != 1 || settings.hires.enabled || !settings.init_image.empty())
-      fail("compare runs one txt2img image per option (no batches, HiRes.fix or img2img)");
+    try {
+      check_comparison_settings(settings);
+    } catch (const FieldError& e) {
+      fail(e.field() == "prompt" ? "--prompt: " : "", e.reason());
+    }
     const auto options = o->storage ? parse_comparison_options(*o->storage) : default_comparison_options();
     for (const auto& n : settings.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
 

@@ -95,6 +95,16 @@ std::vector<StorageOption> parse_comparison_options(const std::string& list) {
   return out;
 }
 
+void check_comparison_settings(const GenerationSettings& s) {
+  if (s.prompt.find("<lora:") != std::string::npos)
+    throw FieldError("prompt", "give LoRAs as --lora NAME:WEIGHT (the \"loras\" field), not as <lora:> tags, so the "
+                               "comparison can also run without them for the LoRA effect error");
+  if (s.batch_size != 1 || s.n_iter != 1)
+    throw FieldError(s.batch_size != 1 ? "batch_size" : "n_iter", "compare runs one image per option (1)");
+  if (s.hires.enabled) throw FieldError("enable_hr", "compare runs txt2img without HiRes.fix");
+  if (!s.init_image.empty()) throw FieldError("init_images", "compare runs txt2img, not img2img");
+}
+
 StorageComparison run_storage_comparison(ModelManager& models, HashCache& hashes, ProgressTracker& progress,
                                          const GenerationSettings& settings,
                                          const std::vector<StorageOption>& options,
@@ -126,7 +136,8 @@ StorageComparison run_storage_comparison(ModelManager& models, HashCache& hashes
     StorageMeasurement m;
     m.label = option.label;
     m.reference = is_reference(option);
-    // A Ctrl-C (or the server's interrupt) between two generations stops before the next load.
+    // An interrupt (Ctrl-C, the server's /interrupt) outside a generation stops before the next
+    // step: Generator::run clears the request when it starts, so it is checked before each one.
     if (progress.interrupted()) {
       out.interrupted = true;
       break;
@@ -141,6 +152,10 @@ StorageComparison run_storage_comparison(ModelManager& models, HashCache& hashes
     m.load_seconds = seconds_since(t0);
     for (const auto& [dtype, usage] : models.flux().weight_usage()) m.weight_bytes += usage.bytes;
 
+    if (progress.interrupted()) {
+      out.interrupted = true;
+      break;
+    }
     GenerationSettings s = out.settings;
     s.storage = option.label;
     const Generated g = generate(generator, progress, s);
@@ -159,6 +174,10 @@ StorageComparison run_storage_comparison(ModelManager& models, HashCache& hashes
       const std::string key = option.dtype ? std::string(dtype_name(*option.dtype)) : "auto";
       if (!without_lora_by_dtype.count(key)) {
         without.storage = option.label;
+        if (progress.interrupted()) {
+          out.interrupted = true;
+          break;
+        }
         const Generated plain = generate(generator, progress, without);
         if (plain.interrupted) {
           out.interrupted = true;

@@ -51,6 +51,10 @@ std::vector<StorageOption> default_comparison_options();
 // Throws naming the bad entry.
 std::vector<StorageOption> parse_comparison_options(const std::string& list);
 
+// What a comparison can run: one txt2img image per option, its LoRAs in `settings.loras` (not as
+// <lora:> tags, so that it can also run without them). Throws FieldError naming the field.
+void check_comparison_settings(const GenerationSettings& settings);
+
 // Runs every option in turn (the first must be the reference: Automatic or "Automatic (fp16 LoRA)")
 // and calls `on_finished` after each with everything measured so far. Stops early, with
 // `interrupted` set, when `progress` is interrupted. `settings.storage` is ignored.
