@@ -65,6 +65,8 @@ TEST_F(ServerCompare, RunsAsAJobAndServesItsReport) {
   EXPECT_EQ(page.header("Content-Type").rfind("text/html", 0), 0u);
   EXPECT_NE(page.body.find("bnb-nf4 (fp16 LoRA)"), std::string::npos);
   EXPECT_EQ(server_->get("/fluxgen/v1/compare/latest/report.html").body, page.body);
+  // The browser UI links the newest report.
+  EXPECT_NE(server_->get("/").body.find(R"(href="/fluxgen/v1/compare/latest/report.html")"), std::string::npos);
   const HttpAnswer png = server_->get("/fluxgen/v1/compare/" + id + "/01-bnb-nf4.png");
   ASSERT_EQ(png.status, 200);
   EXPECT_EQ(png.header("Content-Type"), "image/png");
