@@ -31,21 +31,6 @@ std::string optional_mib(const std::optional<uint64_t>& b) { return b ? fixed(mi
 
 std::string effect_text(const std::optional<double>& e) { return e ? fixed(100.0 * *e, 1) + " %" : "–"; }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
-
 std::string settings_line(const StorageComparison& c) {
   const auto& s = c.settings;
   std::string lora;
