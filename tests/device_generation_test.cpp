@@ -1,7 +1,8 @@
 // The GPU path checked on the stand-in device (fake_device_backend.h: memory the host cannot read,
 // a capacity, peak accounting): `--device` resolution, the VRAM planner, weight streaming under a
 // budget, whole generations (txt2img, img2img, HiRes.fix with ESRGAN, ADetailer, previews) with
-// every model placed on the device, and out-of-memory faults that leave the next job working.
+// every model placed on the device (ESRGAN, YOLO and TAEF1 included), and out-of-memory faults
+// that leave the next job working.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,12 +10,20 @@
 #include "backend/ops.h"
 #include "device_parity.h"
 #include "fake_device_backend.h"
+#include "io/image/image_io.h"
 #include "io/safetensors.h"
 #include "models/flux/flux_parameters.h"
+#include "models/taesd/taesd.h"
+#include "models/upscaler.h"
+#include "models/yolo/yolo_detector.h"
 #include "pipeline/generator.h"
+#include "pipeline/latent_preview.h"
 #include "pipeline/placement/device_choice.h"
+#include "pipeline/placement/device_weight_store.h"
 #include "pipeline/placement/vram_plan.h"
 #include "pipeline/placement/weight_streamer.h"
+#include "pipeline/preview.h"
+#include "tensor/convert.h"
 #include "test_support.h"
 #include "tiny_models.h"
 #include "util/error.h"
@@ -114,6 +123,57 @@ TEST_F(OnFakeDevice, StreamedBlocksGiveTheResidentOutput) {
   }
   EXPECT_GT(fake.pinned_bytes(), pinned_before);  // block weights stayed on the host, page-locked
   EXPECT_GT(fake.async_uploads(), async_before);
+}
+
+// ESRGAN/SRVGG, YOLO and TAEF1 on the device give the CPU's results; their inputs go in and their
+// results come back by themselves (the stand-in crashes on any host read of device memory).
+TEST_F(OnFakeDevice, UpscalersDetectorsAndTaef1RunOnTheDevice) {
+  const StorePlacement on_device = store_placement(Device::CUDA);
+  const Tensor image = image_to_tensor(to_rgb(read_image(test::photo_png())), PixelRange::ZeroOne);
+  const Tensor crop = ops::slice(ops::slice(image, 2, 0, 40), 3, 0, 56);
+  for (const char* file : {"esrgan_old.pth", "real/realesr-animevideov3.pth"}) {
+    UpscalerOptions placed;
+    placed.placement = on_device;
+    const auto cpu = Upscaler::load(test::fixture(file)), gpu = Upscaler::load(test::fixture(file), placed);
+    EXPECT_EQ(cpu->device(), Device::CPU);
+    ASSERT_EQ(gpu->device(), Device::CUDA) << file;
+    const TileSettings tiles{24, 4};  // several tiles, each copied in and back
+    const Tensor a = cpu->upscale_tiled(crop, tiles), b = gpu->upscale_tiled(crop, tiles);
+    ASSERT_EQ(b.device(), Device::CPU);
+    EXPECT_EQ(test::rel_l2(b, a), 0.0) << file;
+  }
+
+  const Image photo = read_image(test::photo_png());
+  const auto cpu_yolo = yolo::YoloDetector::load(test::fixture("yolo/yolov8n_tiny.pt"));
+  const auto gpu_yolo = yolo::YoloDetector::load(test::fixture("yolo/yolov8n_tiny.pt"), on_device);
+  ASSERT_EQ(gpu_yolo->model().device(), Device::CUDA);
+  yolo::NmsOptions nms;
+  nms.confidence = 0.01f;  // random tiny weights: keep some boxes to compare
+  const auto a = cpu_yolo->detect(photo, nms), b = gpu_yolo->detect(photo, nms);
+  ASSERT_FALSE(a.empty());
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].x1, b[i].x1);
+    EXPECT_EQ(a[i].y2, b[i].y2);
+    EXPECT_EQ(a[i].confidence, b[i].confidence);
+    EXPECT_EQ(a[i].cls, b[i].cls);
+  }
+
+  const std::string taef1 = test::fixture("real/taef1_decoder.safetensors");
+  const Tensor real = SafetensorsFile::open(test::fixture("real/real_io.safetensors"))->get("taef1.out.latent");
+  const Tensor latent = ops::slice(ops::slice(to_f32(real), 2, 0, 8), 3, 0, 12).clone();
+  const TaesdDecoder cpu_taef1 = load_taesd_decoder(taef1), gpu_taef1 = load_taesd_decoder(taef1, on_device);
+  EXPECT_EQ(test::rel_l2(ops::to_host(gpu_taef1.forward(latent)), cpu_taef1.forward(latent)), 0.0);
+
+  // A preview decoder that runs out of device memory gives that step the cheap map, not an error.
+  const std::string models = test::temp_dir() + "/taef1_models";
+  std::filesystem::create_directories(models + "/VAE-approx");
+  std::filesystem::create_symlink(taef1, models + "/VAE-approx/taef1_decoder.safetensors");
+  const PreviewRenderer renderer(PreviewType::Taesd, models, nullptr, on_device);
+  ASSERT_EQ(renderer.effective_type(), PreviewType::Taesd);
+  EXPECT_EQ(renderer.render(latent).pixels, tensor_to_image(cpu_taef1.forward(latent), PixelRange::ZeroOne).pixels);
+  fake.set_capacity(fake.memory().in_use + 1024);
+  EXPECT_EQ(renderer.render(latent).pixels, latent_to_rgb_preview(latent).pixels);
 }
 
 using DeviceRun = test::TinyRun;
@@ -217,6 +277,37 @@ TEST_F(OnFakeDevice, OutOfMemoryMidJobIsAClearErrorAndTheNextJobRuns) {
   fake.set_memory_limit(0);
   const auto again = run(kTxt2Img);
   EXPECT_EQ(ok.images[0].image.pixels, again.images[0].image.pixels);
+}
+
+// Every command that runs a model takes --device: the CPU works, a GPU this machine has not got is a
+// clear error before any output is written.
+TEST(DeviceCli, UpscaleDetectAndGenerateTakeTheDevice) {
+  FLUXGEN_REQUIRE_CLI();
+  const std::string dir = test::temp_dir();
+  const std::string esrgan = test::fixture("esrgan_old.pth"), yolo = test::fixture("yolo/yolov8n_tiny.pt");
+  Image small(64, 48, 3);
+  for (size_t i = 0; i < small.pixels.size(); ++i) small.pixels[i] = static_cast<uint8_t>(i * 7);
+  write_png(dir + "/small.png", small);
+  auto r = test::run_fluxgen({"upscale", dir + "/small.png", dir + "/up.png", "--upscaler", esrgan, "--scale", "2",
+                              "--device", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_image(dir + "/up.png").width, 128);
+  r = test::run_fluxgen({"detect", test::photo_png(), "--model", yolo, "--device", "cpu"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (backend_available(Device::CUDA)) GTEST_SKIP() << "this machine has a GPU";
+  const std::vector<std::vector<std::string>> on_gpu = {
+      {"upscale", dir + "/small.png", dir + "/gpu.png", "--upscaler", esrgan, "--device", "cuda"},
+      {"detect", test::photo_png(), "--model", yolo, "--device", "cuda:0", "--output", dir + "/boxes.png"},
+      {"generate", "--models-dir", test::tiny_models_dir(), "--prompt", "a cat", "--width", "64", "--height", "64",
+       "--steps", "1", "--device", "cuda", "--output", dir + "/gen"}};
+  for (const auto& args : on_gpu) {
+    r = test::run_fluxgen(args);
+    EXPECT_NE(r.exit_code, 0) << args[0];
+    EXPECT_NE(r.err.find("--device"), std::string::npos) << args[0] << ": " << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir + "/gpu.png"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/boxes.png"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/gen"));
 }
 
 }  // namespace

@@ -76,8 +76,14 @@ bool fluxgen_built() { return std::string(FLUXGEN_BINARY).size() > 0; }
 
 CommandResult run_fluxgen(const std::vector<std::string>& args) {
   check(fluxgen_built(), "the fluxgen program was not built");
+  return run_program(FLUXGEN_BINARY, args);
+}
+
+std::string random_models_binary() { return FLUXGEN_RANDOM_MODELS_BINARY; }
+
+CommandResult run_program(const std::string& binary, const std::vector<std::string>& args) {
   const std::string dir = temp_dir();
-  std::string cmd = shell_quote(FLUXGEN_BINARY);
+  std::string cmd = shell_quote(binary);
   // Appends rather than `" " + ...` temporaries: GCC 12 reports a false -Wrestrict on those.
   for (const auto& a : args) cmd.append(" ").append(shell_quote(a));
   cmd.append(" >").append(shell_quote(dir + "/out")).append(" 2>").append(shell_quote(dir + "/err"));

@@ -27,6 +27,10 @@ struct CommandResult {
 // Runs the built fluxgen program with arguments (shell-quoted here).
 CommandResult run_fluxgen(const std::vector<std::string>& args);
 bool fluxgen_built();
+// Any program, run the same way.
+CommandResult run_program(const std::string& binary, const std::vector<std::string>& args);
+// The benchmarks' flux_random_models program, or "" when the benchmarks were not built.
+std::string random_models_binary();
 
 }  // namespace fluxgen::test
 

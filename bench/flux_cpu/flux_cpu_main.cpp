@@ -36,7 +36,7 @@
 #include "models/flux/flux_model.h"
 #include "models/flux/latent_packing.h"
 #include "nn/storage_option.h"
-#include "random_host_flux_store.h"
+#include "random_host_store.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -131,7 +131,7 @@ int run_child(const Options& o) {
   const StorageOption storage = parse_storage_option(o.child);
   const auto t0 = std::chrono::steady_clock::now();
   std::shared_ptr<const TensorStore> store;
-  if (o.file.empty()) store = std::make_shared<RandomHostFluxStore>(config, 42);
+  if (o.file.empty()) store = random_host_flux_store(config, 42);
   else store = open_tensor_store(o.file);
   auto model = flux::FluxModel::load(store, flux::FluxLoadOptions{storage.dtype, nullptr, 64, {}});
   const double load_s = seconds_since(t0);
@@ -224,10 +224,7 @@ int run(const Options& o) {
   std::error_code ec;
   if (!o.file.empty() && !std::filesystem::exists(o.file, ec)) {
     std::fprintf(stderr, "flux_cpu: writing the mini FLUX as bf16 to %s ...\n", o.file.c_str());
-    const RandomHostFluxStore random(mini_flux(o), 42);
-    std::vector<std::pair<std::string, Tensor>> tensors;
-    for (const auto& n : random.names()) tensors.emplace_back(n, convert(random.get(n), DType::BF16));
-    write_safetensors(o.file, tensors);
+    write_store(o.file, *random_host_flux_store(mini_flux(o), 42), {});
   }
   const std::string library = cpu::gemm_library();
   std::fprintf(stderr, "flux_cpu: GEMM %s; measuring sgemm 4096x3072x3072 ...\n", library.c_str());

@@ -25,7 +25,7 @@
 #include "models/flux/flux_flops.h"
 #include "models/flux/flux_model.h"
 #include "models/flux/latent_packing.h"
-#include "../flux_cpu/random_host_flux_store.h"
+#include "../flux_cpu/random_host_store.h"
 #include "op_timing_backend.h"
 #include "random_device_weights.h"
 #include "util/error.h"

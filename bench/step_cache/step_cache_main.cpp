@@ -1,5 +1,5 @@
 // step_cache_bench: the speed and quality trade-off of FLUX step caching on the CPU. A mini FLUX
-// with FLUX.1-dev's widths (random weights, bench/flux_cpu's RandomHostFluxStore) samples the same
+// with FLUX.1-dev's widths (random weights, bench/flux_cpu's RandomHostStore) samples the same
 // images uncached and with each step cache mode and threshold (Euler, the Simple schedule); each
 // final latent is decoded with the real TAEF1 decoder and compared with the uncached image (PSNR and
 // SSIM on luminance, imaging/image_metrics.h). Prints a markdown table: full transformer
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "../flux_cpu/random_host_flux_store.h"
+#include "../flux_cpu/random_host_store.h"
 #include "backend/ops.h"
 #include "imaging/image_metrics.h"
 #include "models/flux/flux_model.h"
@@ -101,7 +101,7 @@ int run(const Options& o) {
   flux::FluxConfig config;
   config.depth = o.double_blocks;
   config.depth_single_blocks = o.single_blocks;
-  auto model = flux::FluxModel::load(std::make_shared<RandomHostFluxStore>(config, 42), {});
+  auto model = flux::FluxModel::load(random_host_flux_store(config, 42), {});
   const TaesdDecoder taef1 = load_taesd_decoder(o.taef1);
   std::printf("Mini FLUX (FLUX.1-dev widths, %d double + %d single blocks, random bf16 weights), %d² + %d text "
               "tokens, Euler, Simple schedule, %d steps, %d images; decoded with TAEF1\n\n",

@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "tensor/convert.h"
 #include "util/error.h"
 
 namespace fluxgen::ops {
@@ -27,6 +28,7 @@ Tensor to_device(const Tensor& t, Device device) {
   if (device == Device::CPU) return to_host(t);
   return backend_for(device).upload(t.device() == Device::CPU ? t : to_host(t));
 }
+Tensor to_compute(const Tensor& t) { return t.device() == Device::CPU ? to_f32(t) : t; }
 Tensor dequantize(const Tensor& weight) { return on(weight).dequantize(weight); }
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) {
   return on({&x, &weight, bias}).linear(x, weight, bias);

@@ -18,6 +18,9 @@ Tensor to_device_of(const Tensor& t, const Tensor& like);
 // An activation (latent, noise, conditioning) on `device` in that device's compute dtype: itself
 // when already there, host F32 for the CPU.
 Tensor to_device(const Tensor& t, Device device);
+// `t` ready to compute with where it is: host F32 on the CPU (whose kernels compute in F32:
+// convert once at load, not every forward), itself on an accelerator (its kernels convert).
+Tensor to_compute(const Tensor& t);
 Tensor dequantize(const Tensor& weight);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias = nullptr);
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias = nullptr, bool causal = false,

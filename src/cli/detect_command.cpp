@@ -6,9 +6,11 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/device_cli_options.h"
 #include "imaging/draw.h"
 #include "io/image/image_io.h"
 #include "models/yolo/yolo_detector.h"
+#include "pipeline/placement/device_weight_store.h"
 #include "util/error.h"
 
 namespace fluxgen::cli {
@@ -26,6 +28,7 @@ void register_detect_command(CLI::App& app) {
   struct Args {
     std::string image, model, output;
     float confidence = 0.3f;
+    DeviceCliOptions device;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("detect", "Run a YOLOv8 detector (ADetailer's face/hand models) on an image");
@@ -34,9 +37,10 @@ void register_detect_command(CLI::App& app) {
   cmd->add_option("--confidence", args->confidence, "Confidence threshold (ADetailer's default 0.3)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--output", args->output, "Write the image with the boxes drawn (PNG)");
+  add_device_options(cmd, args->device);
   cmd->callback([args] {
     const Image image = to_rgb(read_image(args->image));
-    const auto detector = yolo::YoloDetector::load(args->model);
+    const auto detector = yolo::YoloDetector::load(args->model, store_placement(args->device.resolve().device));
     yolo::NmsOptions nms;
     nms.confidence = args->confidence;
     const std::vector<yolo::Detection> dets = detector->detect(image, nms);

@@ -12,6 +12,8 @@
 #include "io/mapped_file.h"
 #include "pipeline/output_files.h"
 #include "pipeline/preview.h"
+#include "pipeline/step_timing.h"
+#include "util/strings.h"
 #include "util/error.h"
 
 namespace fluxgen::cli {
@@ -34,7 +36,32 @@ struct GenerateOptions {
   std::string preview;
   int preview_every = 5;
   std::string preview_type = "Approx cheap";
+  std::string timings;
 };
+
+// The end-of-run summary: sampling speed, time in all, and on a GPU the peak device memory (the
+// figures Forge users compare by hand; tools/gpu_check.sh reads the JSON).
+void report_timings(const StepTiming& timing, const ModelManager& models, const std::string& json_path) {
+  const bool gpu = models.device() != Device::CPU;
+  const DeviceMemory m = gpu ? backend_for(models.device()).memory() : DeviceMemory{};
+  const uint64_t peak = std::max(m.peak_reserved, m.peak_in_use);
+  std::fprintf(stderr, "fluxgen: %d steps, %.3f s/step, first step after %.1f s, %.1f s in all%s\n", timing.steps(),
+               timing.seconds_per_step(), timing.first_step_after(), timing.elapsed(),
+               gpu ? (", peak VRAM " + format_bytes(peak) + " (" + models.options().placement.describe() + ")").c_str() : "");
+  if (json_path.empty()) return;
+  const json::Value v(json::Object{
+      {"steps", json::Value(timing.steps())},
+      {"seconds_per_step", json::Value(timing.seconds_per_step())},
+      {"first_step_after_s", json::Value(timing.first_step_after())},
+      {"total_s", json::Value(timing.elapsed())},
+      {"device", json::Value(models.options().placement.describe())},
+      {"peak_vram_bytes", json::Value(peak)},
+      {"vram_budget_bytes", json::Value(models.options().placement.vram_budget)},
+      {"transformer_plan", json::Value(gpu ? models.flux_plan().describe() : std::string("cpu"))},
+  });
+  const std::string text = v.dump(2) + "\n";
+  write_file_atomically(json_path, text.data(), text.size());
+}
 
 // The --settings file: an A1111/Forge txt2img or img2img request body (what the API takes and what
 // users keep their settings in). Flags given on the command line replace its fields.
@@ -172,6 +199,7 @@ void register_generate_command(CLI::App& app) {
   cmd->add_option("--preview-type", o->preview_type, "\"Approx cheap\", \"TAESD\" (TAEF1 in VAE-approx/vae_approx) or \"Full\"")
       ->capture_default_str();
   cmd->add_flag("--keep-text-encoders", o->keep_text_encoders, "Keep CLIP and T5 in memory after encoding");
+  cmd->add_option("--timings", o->timings, "Write the run's figures as JSON here (steps, s/step, total seconds, peak VRAM)");
   add_device_options(cmd, o->device);
   cmd->callback([o] {
     GenerationSettings settings = resolve_settings(to_patch(*o));
@@ -181,6 +209,7 @@ void register_generate_command(CLI::App& app) {
     HashCache hashes;
     ProgressTracker progress;
     auto bar = terminal_progress_bar();
+    StepTiming timing;
     std::unique_ptr<PreviewRenderer> renderer;
     int64_t last_preview = -1;
     if (!o->preview.empty()) {
@@ -189,10 +218,12 @@ void register_generate_command(CLI::App& app) {
     }
     progress.on_update = [&](const ProgressSnapshot& snap) {
       bar(snap);
+      timing.on_update(snap);
       if (o->preview.empty() || snap.preview_step == last_preview || !snap.preview_latent.defined()) return;
       last_preview = snap.preview_step;
       if (!renderer)
-        renderer = std::make_unique<PreviewRenderer>(parse_preview_type(o->preview_type), o->models_dir, &models.vae());
+        renderer = std::make_unique<PreviewRenderer>(parse_preview_type(o->preview_type), o->models_dir, &models.vae(),
+                                                     models.placement());
       write_png(o->preview, renderer->render(snap.preview_latent));
     };
     Generator generator(models, hashes, progress);
@@ -210,6 +241,7 @@ void register_generate_command(CLI::App& app) {
       std::printf("%s\n", path.c_str());
     }
     if (result.interrupted) fail("interrupted");
+    report_timings(timing, models, o->timings);
   });
 }
 

@@ -3,11 +3,13 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/device_cli_options.h"
 #include "imaging/a1111_resize.h"
 #include "io/image/image_io.h"
 #include "models/upscaler.h"
 #include "pipeline/generation_settings.h"
 #include "pipeline/image_upscale.h"
+#include "pipeline/placement/device_weight_store.h"
 #include "util/error.h"
 
 namespace fluxgen::cli {
@@ -16,6 +18,7 @@ void register_upscale_command(CLI::App& app) {
   struct Options {
     std::string input, output, upscaler = "Lanczos", models_dir;
     double scale = 4.0;
+    DeviceCliOptions device;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("upscale", "Upscale an image with an ESRGAN / Real-ESRGAN model (tiled) or Lanczos");
@@ -26,6 +29,7 @@ void register_upscale_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--scale", o->scale, "Scale factor")->check(CLI::Range(1.0, 16.0))->capture_default_str();
   cmd->add_option("--models-dir", o->models_dir, "Forge's or ComfyUI's models folder");
+  add_device_options(cmd, o->device);
   cmd->callback([o] {
     UpscalerChoice choice;
     try {
@@ -36,7 +40,9 @@ void register_upscale_command(CLI::App& app) {
     const Image input = to_rgb(read_image(o->input));
     std::shared_ptr<const Upscaler> model;
     if (choice.kind == UpscalerChoice::Kind::Model) {
-      model = Upscaler::load(choice.path);
+      UpscalerOptions options;
+      options.placement = store_placement(o->device.resolve().device);
+      model = Upscaler::load(choice.path, options);
       std::fprintf(stderr, "%s: %s\n", choice.path.c_str(), model->description().c_str());
     }
     const int w = static_cast<int>(input.width * o->scale), h = static_cast<int>(input.height * o->scale);

@@ -146,7 +146,8 @@ std::string SafetensorsFile::metadata_value(const std::string& key) const {
   return it == header_.metadata.end() ? std::string() : it->second;
 }
 
-void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
+void write_safetensors(const std::string& path, const std::vector<TensorSpec>& specs,
+                       const std::function<Tensor(size_t index)>& produce,
                        const std::map<std::string, std::string>& metadata) {
   json::Value header = json::Value::object();
   if (!metadata.empty()) {
@@ -155,23 +156,22 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
     header["__metadata__"] = meta;
   }
   uint64_t offset = 0;
-  for (const auto& [name, t] : tensors) {
-    check(!dtype_is_quantized_block(t.dtype()), path, ": cannot write ", name, ": ", dtype_name(t.dtype()),
+  for (const auto& spec : specs) {
+    check(!dtype_is_quantized_block(spec.dtype), path, ": cannot write ", spec.name, ": ", dtype_name(spec.dtype),
           " has no safetensors dtype");
-    check(t.defined(), path, ": cannot write ", name, ": undefined tensor");
-    check(t.device() == Device::CPU, path, ": cannot write ", name, ": not a host tensor");
-    check(!header.contains(name) && name != "__metadata__", path, ": duplicate tensor name ", name);
+    check(!header.contains(spec.name) && spec.name != "__metadata__", path, ": duplicate tensor name ", spec.name);
+    const uint64_t bytes = dtype_storage_bytes(spec.dtype, shape_numel(spec.shape));
     json::Value entry = json::Value::object();
-    entry["dtype"] = std::string(dtype_name(t.dtype()));
+    entry["dtype"] = std::string(dtype_name(spec.dtype));
     json::Value shape = json::Value::array();
-    for (int64_t d : t.shape()) shape.push_back(d);
+    for (int64_t d : spec.shape) shape.push_back(d);
     entry["shape"] = shape;
     json::Value offs = json::Value::array();
     offs.push_back(offset);
-    offs.push_back(offset + t.nbytes());
+    offs.push_back(offset + bytes);
     entry["data_offsets"] = offs;
-    header[name] = entry;
-    offset += t.nbytes();
+    header[spec.name] = entry;
+    offset += bytes;
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // keep the data 8-byte aligned
@@ -180,8 +180,25 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   AtomicFileWriter out(path);
   out.write(len, 8);
   out.write(text.data(), text.size());
-  for (const auto& [name, t] : tensors) out.write(t.raw_data(), t.nbytes());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const Tensor t = produce(i);
+    const TensorSpec& spec = specs[i];
+    check(t.defined() && t.device() == Device::CPU, path, ": cannot write ", spec.name, ": not a host tensor");
+    check(t.dtype() == spec.dtype && t.shape() == spec.shape, path, ": cannot write ", spec.name, ": it is ",
+          t.describe(), ", the header says ", dtype_name(spec.dtype), " ", shape_string(spec.shape));
+    out.write(t.raw_data(), t.nbytes());
+  }
   out.commit();
+}
+
+void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  std::vector<TensorSpec> specs;
+  for (const auto& [name, t] : tensors) {
+    check(t.defined(), path, ": cannot write ", name, ": undefined tensor");
+    specs.push_back({name, t.dtype(), t.shape()});
+  }
+  write_safetensors(path, specs, [&tensors](size_t i) { return tensors[i].second; }, metadata);
 }
 
 }  // namespace fluxgen

@@ -3,6 +3,7 @@
 // zero-copy tensors; it validates everything a hostile or truncated file could get wrong.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -64,6 +65,17 @@ class SafetensorsFile {
 
 // Writes tensors (host, any dtype but NF4/FP4) in the given order, atomically.
 void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                       const std::map<std::string, std::string>& metadata = {});
+
+struct TensorSpec {
+  std::string name;
+  DType dtype;
+  Shape shape;
+};
+// The same for tensors made one at a time: `produce(i)` gives specs[i] (a host tensor of that dtype
+// and shape) when its turn comes, so writing a 24 GB model holds one tensor in memory, not all.
+void write_safetensors(const std::string& path, const std::vector<TensorSpec>& specs,
+                       const std::function<Tensor(size_t index)>& produce,
                        const std::map<std::string, std::string>& metadata = {});
 
 }  // namespace fluxgen

@@ -138,4 +138,8 @@ std::shared_ptr<TensorStore> open_tensor_store(const std::string& path) {
   fail(path, ": unsupported file type (expected .safetensors, or a torch checkpoint .pt/.pth/.ckpt/.bin)");
 }
 
+std::shared_ptr<const TensorStore> place(const StorePlacement& placement, std::shared_ptr<const TensorStore> store) {
+  return placement ? placement(std::move(store)) : store;
+}
+
 }  // namespace fluxgen

@@ -2,6 +2,7 @@
 // torch pickle read as data, or tensors built in memory. Models read their weights through a
 // scoped Weights view (nn/weights.h) over a store, so every file format loads every model.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,7 +41,15 @@ class TensorStore {
   // Drops the file pages behind `name` from this process's memory (they are read again from the
   // file if touched later); nothing for tensors that are not file-backed.
   virtual void release_pages(const std::string& name) const { (void)name; }
+  // Where get() hands its tensors out: the CPU, unless the store places them on a device.
+  virtual Device device() const { return Device::CPU; }
 };
+
+// Wraps a model's store so that its weights live where the models run (pipeline/placement
+// decides; models only call it). Empty: the store as it is, on the host.
+using StorePlacement = std::function<std::shared_ptr<const TensorStore>(std::shared_ptr<const TensorStore>)>;
+// `store` through `placement`, or as it is when there is none.
+std::shared_ptr<const TensorStore> place(const StorePlacement& placement, std::shared_ptr<const TensorStore> store);
 
 // Tensors held in memory (pickled checkpoints, tests, converted models).
 class MemoryStore final : public TensorStore {

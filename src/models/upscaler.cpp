@@ -79,7 +79,8 @@ std::shared_ptr<const Upscaler> Upscaler::from_store(const TensorStore& store, c
   up->architecture_ = ckpt.architecture;
   up->layout_ = ckpt.layout;
   up->options_ = options;
-  const Weights w(ckpt.store);
+  const Weights w(place(options.placement, ckpt.store));
+  up->device_ = w.store().device();
   if (ckpt.architecture == SrArchitecture::RRDBNet)
     up->network_ = std::make_unique<RRDBNetwork>(w);
   else
@@ -91,10 +92,13 @@ int Upscaler::scale() const { return network_->scale(); }
 
 std::string Upscaler::description() const { return network_->describe() + ", " + layout_; }
 
-Tensor Upscaler::forward(const Tensor& x) const { return network_->forward(to_f32(x)); }
+Tensor Upscaler::forward(const Tensor& x) const {
+  return ops::to_host(network_->forward(ops::to_device(to_f32(x), device_)));
+}
 
 Tensor Upscaler::upscale_patch(const Tensor& patch) const {
-  Tensor x = options_.bgr ? flip_channels(patch) : patch;
+  const Tensor on_device = ops::to_device(patch, device_);
+  Tensor x = options_.bgr ? flip_channels(on_device) : on_device;
   // Pad to the network's size multiple (bottom/right, black) and cut the padding off the output.
   const int m = network_->size_multiple();
   const int64_t h = x.dim(2), w = x.dim(3);
@@ -103,7 +107,7 @@ Tensor Upscaler::upscale_patch(const Tensor& patch) const {
   Tensor y = network_->forward(x);
   if (ph || pw) y = ops::slice(ops::slice(y, 2, 0, h * scale()), 3, 0, w * scale());
   y = ops::clamp(y, 0.0f, 1.0f);
-  return options_.bgr ? flip_channels(y) : y;
+  return ops::to_host(options_.bgr ? flip_channels(y) : y);
 }
 
 Tensor Upscaler::upscale(const Tensor& image) const {

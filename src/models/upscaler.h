@@ -24,6 +24,9 @@ struct UpscalerOptions {
   bool bgr = true;
   // The activation of compact models without PReLU weights (a file cannot tell ReLU from LeakyReLU).
   CompactActivation compact_parameterless = CompactActivation::ReLU;
+  // Where the network's weights go (pipeline/placement); the network then runs there, each tile
+  // copied in and its result copied back to the host, where the tiles are pasted.
+  StorePlacement placement;
 };
 
 struct TileSettings {
@@ -42,10 +45,11 @@ class Upscaler {
 
   SrArchitecture architecture() const { return architecture_; }
   int scale() const;
+  Device device() const { return device_; }  // where the network runs
   // "RRDBNet x4 (nf 64, nb 23, gc 32), ESRGAN (original naming)".
   std::string description() const;
 
-  // The network alone on [N, C, H, W] fp32 (no channel flip, no clamp).
+  // The network alone on [N, C, H, W] fp32 (no channel flip, no clamp); the result on the host.
   Tensor forward(const Tensor& x) const;
   // An RGB image [1, 3, H, W] in [0, 1] -> [1, 3, H*s, W*s] in [0, 1], in one piece.
   Tensor upscale(const Tensor& image) const;
@@ -59,6 +63,7 @@ class Upscaler {
   SrArchitecture architecture_ = SrArchitecture::RRDBNet;
   std::string layout_;
   UpscalerOptions options_;
+  Device device_ = Device::CPU;  // where the network's weights live
   std::unique_ptr<UpscaleNetwork> network_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "backend/backend.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -76,6 +77,11 @@ bool Weights::exists() const {
   const auto names = store_->names();
   auto it = std::lower_bound(names.begin(), names.end(), prefix_);
   return it != names.end() && starts_with(*it, prefix_);
+}
+
+Tensor Weights::place(const Tensor& host) const {
+  const Device device = store_->device();
+  return device == host.device() ? host : backend_for(device).upload_weight(host);
 }
 
 }  // namespace fluxgen

@@ -30,6 +30,9 @@ class Weights {
   // (TensorStore::get_layer_weight).
   Tensor layer_weight(std::string_view name, const Shape& expected, std::optional<DType> dtype, int block_size) const;
   Shape shape(std::string_view name) const;
+  // A tensor a model computed on the host from these weights (a folded BatchNorm), placed where the
+  // store keeps its weights (TensorStore::device), in its own dtype.
+  Tensor place(const Tensor& host) const;
   // How many consecutively numbered children exist: count("double_blocks") == 19 when
   // double_blocks.0 ... double_blocks.18 have tensors.
   int64_t count(std::string_view child) const;

@@ -134,9 +134,11 @@ GenerationResult Generator::run(GenerationSettings s) {
       as_field_error("forge_unet_storage_dtype", [&] { return parse_storage_option(s.storage); });
   as_field_error("sampler_name", [&] { return sampling::parse_sampler(s.sampler); });
   as_field_error("scheduler", [&] { return sampling::parse_scheduler(s.scheduler); });
+  std::vector<std::string> auxiliary_models;  // upscaler and detector files, for the VRAM plan
   if (s.hires.enabled) {
     as_field_error("hr_sampler_name", [&] { return sampling::parse_sampler(s.hires.sampler.empty() ? s.sampler : s.hires.sampler); });
-    resolve_upscaler(s.hires.upscaler, models_.options().models_dir, "hr_upscaler");
+    const UpscalerChoice upscaler = resolve_upscaler(s.hires.upscaler, models_.options().models_dir, "hr_upscaler");
+    if (upscaler.kind == UpscalerChoice::Kind::Model) auxiliary_models.push_back(upscaler.path);
   }
   const adetailer::ADetailerScriptArgs ad =
       as_field_error("alwayson_scripts.ADetailer.args", [&] { return adetailer::parse_adetailer_script_args(s.adetailer); });
@@ -145,10 +147,12 @@ GenerationResult Generator::run(GenerationSettings s) {
   if (ad.enabled)
     for (const auto& u : ad.units)
       if (!u.need_skip()) {
-        as_field_error("ad_model", [&] { return models_.resolve_detector(u.ad_model); });
+        auxiliary_models.push_back(as_field_error("ad_model", [&] { return models_.resolve_detector(u.ad_model); }));
         ad_units.push_back(&u);
       }
-  models_.load(files, storage, flux_workload(s));
+  FluxWorkload workload = flux_workload(s);
+  workload.auxiliary_bytes = models_.auxiliary_device_bytes(auxiliary_models);
+  models_.load(files, storage, workload);
   for (auto& n : models_.take_notes()) result.notes.push_back(std::move(n));
 
   // Prompt and LoRAs: the CLI's --lora, then the prompt's <lora:NAME:W> tags.

@@ -25,12 +25,20 @@ void ModelManager::load(const ModelFiles& files, const StorageOption& storage, c
   // The autoencoder first: on a device the transformer's plan counts what it holds.
   if (!vae_ || files.vae != files_.vae) {
     vae_.reset();
-    vae_ = vae::AutoEncoder::load(placed(open_tensor_store(files.vae)));
+    vae_ = vae::AutoEncoder::load(place(placement(), open_tensor_store(files.vae)));
   }
   FluxWorkload workload = workload_in;
   workload.latent_factor = vae_->config().downscale();
-  const bool outgrown = device() != Device::CPU && flux_ && !plan_.streamed.empty() &&
-                        flux_activation_bytes(flux_->config(), workload) > plan_.activation_bytes;
+  // A job that needs more than the plan left room for plans (and loads) the transformer again: larger
+  // activations when blocks stream, or other models that would not fit beside it.
+  bool outgrown = false;
+  if (device() != Device::CPU && flux_) {
+    const uint64_t activations = flux_activation_bytes(flux_->config(), workload);
+    outgrown = (!plan_.streamed.empty() && activations > plan_.activation_bytes) ||
+               (workload.auxiliary_bytes > 0 && backend_for(device()).memory().in_use + workload.auxiliary_bytes +
+                                                        std::max(activations, plan_.activation_bytes) >
+                                                    options_.placement.vram_budget);
+  }
   if (!flux_ || flux_key(files, storage) != flux_key_ || outgrown) load_flux(files, storage, workload);
   files_ = files;
   storage_ = storage;
@@ -56,7 +64,8 @@ void ModelManager::load_flux(const ModelFiles& files, const StorageOption& stora
       FluxWorkload w = workload;
       w.activation_bytes = static_cast<int>(dtype_storage_bytes(backend.compute_dtype(), 1));
       plan_ = plan_flux_placement(flux_weight_sizes(*host, prefix, c, opt.storage, opt.block_size),
-                                  flux_activation_bytes(c, w), options_.placement.vram_budget, backend.memory().in_use);
+                                  flux_activation_bytes(c, w), options_.placement.vram_budget,
+                                  backend.memory().in_use + workload.auxiliary_bytes);
       std::set<size_t> streamed(plan_.streamed.begin(), plan_.streamed.end());
       DeviceWeightStore::KeyFilter filter;
       if (!streamed.empty())
@@ -76,9 +85,17 @@ void ModelManager::load_flux(const ModelFiles& files, const StorageOption& stora
                                                       flux_->source(), flux_->block_size());
 }
 
-std::shared_ptr<const TensorStore> ModelManager::placed(std::shared_ptr<const TensorStore> host) const {
-  if (device() == Device::CPU) return host;
-  return std::make_shared<DeviceWeightStore>(std::move(host), device());
+StorePlacement ModelManager::placement() const { return store_placement(device()); }
+
+uint64_t ModelManager::auxiliary_device_bytes(const std::vector<std::string>& paths) const {
+  if (device() == Device::CPU) return 0;
+  uint64_t total = 0;
+  for (const auto& path : std::set<std::string>(paths.begin(), paths.end())) {
+    if (upscalers_.count(path) || detectors_.count(path)) continue;
+    const auto store = open_tensor_store(path);  // the header only
+    for (const auto& name : store->names()) total += dtype_storage_bytes(DType::F32, shape_numel(store->shape(name)));
+  }
+  return total;
 }
 
 Tensor ModelManager::to_model_device(const Tensor& t) const { return ops::to_device(t, device()); }
@@ -134,8 +151,8 @@ void ModelManager::load_text_encoders() {
     const uint64_t need = clip_store->data_bytes() + t5_store->data_bytes();
     const uint64_t activations = need / 16 + (uint64_t(256) << 20);
     if (m.in_use + need + activations <= limit) {
-      clip_store = placed(clip_store);
-      t5_store = placed(t5_store);
+      clip_store = place(placement(), clip_store);
+      t5_store = place(placement(), t5_store);
       notes_.push_back("text encoders on " + options_.placement.describe());
     } else {
       notes_.push_back("text encoders on the CPU: they need " + format_bytes(need + activations) + " and " +
@@ -179,13 +196,17 @@ std::string ModelManager::resolve_detector(const std::string& name) const {
 
 const Upscaler& ModelManager::upscaler(const std::string& path) {
   auto& slot = upscalers_[path];
-  if (!slot) slot = Upscaler::load(path);
+  if (!slot) {
+    UpscalerOptions options;
+    options.placement = placement();
+    slot = Upscaler::load(path, options);
+  }
   return *slot;
 }
 
 const yolo::YoloDetector& ModelManager::detector(const std::string& path) {
   auto& slot = detectors_[path];
-  if (!slot) slot = yolo::YoloDetector::load(path);
+  if (!slot) slot = yolo::YoloDetector::load(path, placement());
   return *slot;
 }
 

@@ -59,6 +59,11 @@ class ModelManager {
   void release_text_encoders();
 
   Device device() const { return options_.placement.device; }
+  // Puts a model's weights where the models run (small models: upscalers, detectors, TAEF1).
+  StorePlacement placement() const;
+  // Device bytes the models in `paths` (upscalers, detectors) would add once loaded: 0 for those
+  // already loaded and on the CPU. Counted as F32, as these models hold their weights.
+  uint64_t auxiliary_device_bytes(const std::vector<std::string>& paths) const;
   // An activation (latent, noise, conditioning) where the models run.
   Tensor to_model_device(const Tensor& t) const;
   // The transformer's placement on the device (empty on the CPU).
@@ -93,8 +98,6 @@ class ModelManager {
  private:
   void load_text_encoders();
   void load_flux(const ModelFiles& files, const StorageOption& storage, const FluxWorkload& workload);
-  // `host` behind a DeviceWeightStore when the models run on a device.
-  std::shared_ptr<const TensorStore> placed(std::shared_ptr<const TensorStore> host) const;
   void reapply_text_encoder_loras();
 
   Options options_;

@@ -35,11 +35,12 @@ std::optional<std::string> find_taef1_decoder(const std::string& models_dir) {
   return std::nullopt;
 }
 
-PreviewRenderer::PreviewRenderer(PreviewType type, const std::string& models_dir, const vae::AutoEncoder* vae)
+PreviewRenderer::PreviewRenderer(PreviewType type, const std::string& models_dir, const vae::AutoEncoder* vae,
+                                 const StorePlacement& placement)
     : type_(type), vae_(vae) {
   if (type_ == PreviewType::Taesd) {
     if (const auto path = find_taef1_decoder(models_dir))
-      taesd_ = std::make_unique<TaesdDecoder>(load_taesd_decoder(*path));
+      taesd_ = std::make_unique<TaesdDecoder>(load_taesd_decoder(*path, placement));
     else
       type_ = PreviewType::Cheap;
   }
@@ -50,8 +51,13 @@ Image PreviewRenderer::render(const Tensor& latent) const {
   const Tensor first = latent.dim(0) > 1 ? ops::slice(latent, 0, 0, 1) : latent;
   switch (type_) {
     case PreviewType::Cheap: return latent_to_rgb_preview(first);
-    case PreviewType::Taesd: return tensor_to_image(ops::clamp(taesd_->forward(first), 0.0f, 1.0f), PixelRange::ZeroOne);
-    case PreviewType::Full: return tensor_to_image(vae_->decode_tiled(first), PixelRange::MinusOneOne);
+    case PreviewType::Taesd:
+      try {
+        return tensor_to_image(ops::to_host(ops::clamp(taesd_->forward(first), 0.0f, 1.0f)), PixelRange::ZeroOne);
+      } catch (const DeviceOutOfMemory&) {
+        return latent_to_rgb_preview(first);
+      }
+    case PreviewType::Full: return tensor_to_image(ops::to_host(vae_->decode_tiled(first)), PixelRange::MinusOneOne);
   }
   fail("internal: unknown preview type");
 }

@@ -26,9 +26,11 @@ std::optional<std::string> find_taef1_decoder(const std::string& models_dir);
 class PreviewRenderer {
  public:
   // `vae` is used for PreviewType::Full (may be null otherwise). TAESD without a decoder file
-  // falls back to the cheap map.
-  PreviewRenderer(PreviewType type, const std::string& models_dir, const vae::AutoEncoder* vae);
-  // The denoised latent [1, 16, h, w] (or the first image of a batch) as an RGB image.
+  // falls back to the cheap map. `placement`: where TAEF1 runs (ModelManager::placement).
+  PreviewRenderer(PreviewType type, const std::string& models_dir, const vae::AutoEncoder* vae,
+                  const StorePlacement& placement = {});
+  // The denoised latent [1, 16, h, w] (or the first image of a batch) as an RGB image. TAEF1 out
+  // of device memory gives that step the cheap map instead: a preview never fails a job.
   Image render(const Tensor& latent) const;
   PreviewType effective_type() const { return type_; }
 

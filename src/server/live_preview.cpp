@@ -43,7 +43,7 @@ void LivePreview::update(const ProgressSnapshot& s, ModelManager& models) {
   try {
     const vae::AutoEncoder* vae = type_ == PreviewType::Full ? &models.vae() : nullptr;
     if (!renderer_ || renderer_type_ != type_ || renderer_vae_ != vae) {
-      renderer_ = std::make_unique<PreviewRenderer>(type_, models_dir_, vae);
+      renderer_ = std::make_unique<PreviewRenderer>(type_, models_dir_, vae, models.placement());
       renderer_type_ = type_;
       renderer_vae_ = vae;
     }

@@ -10,8 +10,8 @@ namespace fluxgen {
 
 namespace {
 
-// A 3x3 (or 1x1) convolution with "same" padding, its weights converted to fp32 once at load
-// (TAEF1 ships bf16) so every forward computes in fp32 without converting again.
+// A 3x3 (or 1x1) convolution with "same" padding, its weights converted to fp32 once at load on
+// the CPU (TAEF1 ships bf16) so every forward computes in fp32 without converting again.
 nn::Conv2d conv(const Weights& w, int64_t in, int64_t out, int64_t kernel, int stride, bool bias) {
   const Shape s = w.shape("weight");
   check(s.size() == 4 && s[0] == out && s[1] == in && s[2] == kernel && s[3] == kernel, w.store().source(),
@@ -20,8 +20,8 @@ nn::Conv2d conv(const Weights& w, int64_t in, int64_t out, int64_t kernel, int s
   check(bias || !w.has("bias"), w.store().source(), ": unexpected tensor ", w.key("bias"),
         " (this convolution has no bias in TAESD)");
   std::optional<Tensor> b;
-  if (bias) b = to_f32(w.get("bias", {out}));
-  return nn::Conv2d(to_f32(w.get("weight")), std::move(b), stride, static_cast<int>(kernel / 2));
+  if (bias) b = ops::to_compute(w.get("bias", {out}));
+  return nn::Conv2d(ops::to_compute(w.get("weight")), std::move(b), stride, static_cast<int>(kernel / 2));
 }
 
 constexpr int64_t kWidth = 64;  // TAESD's feature channels
@@ -65,7 +65,7 @@ TaesdEncoder::TaesdEncoder(const Weights& w) {
 Tensor TaesdEncoder::forward(const Tensor& image) const {
   check(image.ndim() == 4 && image.dim(1) == 3, "TAESD encoder: expected an image [N, 3, H, W], got ",
         image.describe());
-  Tensor x = first_block_.forward(conv_in_.forward(to_f32(image)));
+  Tensor x = first_block_.forward(conv_in_.forward(ops::to_compute(ops::to_device_of(image, conv_in_.weight()))));
   for (int stage = 0; stage < 3; ++stage) {
     x = down_[stage].forward(x);
     for (const auto& block : blocks_[stage]) x = block.forward(x);
@@ -93,7 +93,7 @@ Tensor TaesdDecoder::forward(const Tensor& latent) const {
   check(latent.ndim() == 4 && latent.dim(1) == latent_channels_, "TAESD decoder: expected a latent [N, ",
         latent_channels_, ", h, w], got ", latent.describe());
   // Clamp: a soft limit of the latent to (-3, 3).
-  Tensor x = ops::scale(ops::tanh(ops::scale(to_f32(latent), 1.0f / 3.0f)), 3.0f);
+  Tensor x = ops::scale(ops::tanh(ops::scale(ops::to_compute(ops::to_device_of(latent, conv_in_.weight())), 1.0f / 3.0f)), 3.0f);
   x = ops::relu(conv_in_.forward(x));
   for (int stage = 0; stage < 3; ++stage) {
     for (const auto& block : blocks_[stage]) x = block.forward(x);
@@ -102,12 +102,12 @@ Tensor TaesdDecoder::forward(const Tensor& latent) const {
   return conv_out_.forward(last_block_.forward(x));
 }
 
-TaesdEncoder load_taesd_encoder(const std::string& path) {
-  return TaesdEncoder(Weights(open_tensor_store(path)));
+TaesdEncoder load_taesd_encoder(const std::string& path, const StorePlacement& placement) {
+  return TaesdEncoder(Weights(place(placement, open_tensor_store(path))));
 }
 
-TaesdDecoder load_taesd_decoder(const std::string& path) {
-  return TaesdDecoder(Weights(open_tensor_store(path)));
+TaesdDecoder load_taesd_decoder(const std::string& path, const StorePlacement& placement) {
+  return TaesdDecoder(Weights(place(placement, open_tensor_store(path))));
 }
 
 }  // namespace fluxgen

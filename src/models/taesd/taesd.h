@@ -65,7 +65,9 @@ class TaesdDecoder {
 };
 
 // Loads from any weight file open_tensor_store reads (taef1_encoder.safetensors, .pth, ...).
-TaesdEncoder load_taesd_encoder(const std::string& path);
-TaesdDecoder load_taesd_decoder(const std::string& path);
+// `placement`: where the weights go (pipeline/placement); the host when empty. forward() takes its
+// input wherever it is and returns its output where the weights are.
+TaesdEncoder load_taesd_encoder(const std::string& path, const StorePlacement& placement = {});
+TaesdDecoder load_taesd_decoder(const std::string& path, const StorePlacement& placement = {});
 
 }  // namespace fluxgen

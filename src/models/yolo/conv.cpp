@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "backend/ops.h"
 #include "tensor/convert.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -23,14 +24,16 @@ Conv::Conv(const Scope& s, int64_t in, int64_t out, int stride) {
   act_ = s.info->activation_of(s.path);
   if (!w.has("bn.weight") && w.has("conv.bias")) {
     // Already fused (Ultralytics' fuse() before saving or exporting): conv with bias, no bn.
-    conv_ = nn::Conv2d(to_f32(w.get("conv.weight")).clone(), to_f32(w.get("conv.bias", {O})).clone(), stride, k / 2);
+    conv_ = nn::Conv2d(ops::to_compute(w.get("conv.weight")), ops::to_compute(w.get("conv.bias", {O})), stride, k / 2);
     return;
   }
-  const std::vector<float> weight = to_vector(w.get("conv.weight"));
-  const std::vector<float> gamma = to_vector(w.get("bn.weight", {O}));
-  const std::vector<float> beta = to_vector(w.get("bn.bias", {O}));
-  const std::vector<float> mean = to_vector(w.get("bn.running_mean", {O}));
-  const std::vector<float> var = to_vector(w.get("bn.running_var", {O}));
+  // Folded on the host (in double), then placed where the store keeps the weights.
+  const auto host = [&w](const char* name, const Shape& shape) { return to_vector(ops::to_host(w.get(name, shape))); };
+  const std::vector<float> weight = host("conv.weight", ws);
+  const std::vector<float> gamma = host("bn.weight", {O});
+  const std::vector<float> beta = host("bn.bias", {O});
+  const std::vector<float> mean = host("bn.running_mean", {O});
+  const std::vector<float> var = host("bn.running_var", {O});
   const double eps = s.info->batchnorm_eps_of(s.path + ".bn");
   Tensor folded = Tensor::empty({ws[0], ws[1], ws[2], ws[3]});
   Tensor bias = Tensor::empty({O});
@@ -43,7 +46,7 @@ Conv::Conv(const Scope& s, int64_t in, int64_t out, int stride) {
       folded.f32()[o * per_out + i] = static_cast<float>(weight[static_cast<size_t>(o * per_out + i)] * k);
     bias.f32()[o] = static_cast<float>(beta[static_cast<size_t>(o)] - mean[static_cast<size_t>(o)] * k);
   }
-  conv_ = nn::Conv2d(std::move(folded), std::move(bias), stride, k / 2);
+  conv_ = nn::Conv2d(w.place(folded), w.place(bias), stride, k / 2);
 }
 
 Tensor Conv::forward(const Tensor& x) const { return apply_activation(conv_.forward(x), act_); }

@@ -1,5 +1,6 @@
 #include "models/yolo/detect.h"
 
+#include "backend/ops.h"
 #include "tensor/convert.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -39,7 +40,7 @@ Detect::Detect(const Scope& s, const std::vector<int64_t>& in_channels) {
   }
   if (reg_max_ > 1) {
     const Tensor d = w.get("dfl.conv.weight", {1, reg_max_, 1, 1});
-    dfl_weight_ = to_f32(d).clone().reshape({1, reg_max_});
+    dfl_weight_ = ops::to_compute(d).reshape({1, reg_max_});
   }
   for (size_t i = 0; i < in_channels.size(); ++i) {
     cv2_.push_back(branch(s.sub("cv2").sub(static_cast<int64_t>(i)), in_channels[i], 4 * reg_max_));
@@ -89,13 +90,13 @@ Tensor Detect::forward(const std::vector<Tensor>& features, const std::vector<in
   make_anchors(sizes, strides, anchors, stride_per_cell);
   const int64_t cells = anchors.dim(1);
   const Tensor dist = dfl(ops::concat(boxes, 2));  // [1, 4, A]: left, top, right, bottom in cells
-  const Tensor anchor = anchors.reshape({1, 2, cells});
+  const Tensor anchor = ops::to_device_of(anchors, dist).reshape({1, 2, cells});
   // x1y1 = anchor − lt; x2y2 = anchor + rb (dist2bbox), then centre and size.
   const Tensor x1y1 = ops::scale(ops::sub(ops::slice(dist, 1, 0, 2), anchor), -1.0f);
   const Tensor x2y2 = ops::add(ops::slice(dist, 1, 2, 4), anchor);
   const Tensor centre = ops::scale(ops::add(x1y1, x2y2), 0.5f);
   const Tensor size = ops::sub(x2y2, x1y1);
-  const Tensor box = ops::mul(ops::concat({centre, size}, 1), stride_per_cell.reshape({1, 1, cells}));
+  const Tensor box = ops::mul(ops::concat({centre, size}, 1), ops::to_device_of(stride_per_cell, dist).reshape({1, 1, cells}));
   return ops::concat({box, ops::sigmoid(ops::concat(scores, 2))}, 1);
 }
 

@@ -85,7 +85,8 @@ std::string find_yolo_prefix(const TensorStore& store) {
        "and model.model.22.cv3.0.2.weight)");
 }
 
-DetectionModel::DetectionModel(std::shared_ptr<const TensorStore> store, ModelInfo info) : info_(std::move(info)) {
+DetectionModel::DetectionModel(std::shared_ptr<const TensorStore> store, ModelInfo info)
+    : info_(std::move(info)), device_(store->device()) {
   const std::string src = store->source();
   const std::string prefix = !info_.weights_prefix.empty() && store->contains(info_.weights_prefix + "0.conv.weight")
                                  ? info_.weights_prefix
@@ -176,7 +177,7 @@ Tensor DetectionModel::forward(const Tensor& image) const {
   const int64_t H = image.dim(2), W = image.dim(3);
   check(H % 32 == 0 && W % 32 == 0 && H > 0 && W > 0, "YOLO: the input size ", W, "x", H,
         " must be a multiple of 32 (letterbox the image first)");
-  const Tensor x2 = l2_.forward(l1_.forward(l0_.forward(image)));
+  const Tensor x2 = l2_.forward(l1_.forward(l0_.forward(ops::to_device(image, device_))));
   const Tensor x4 = l4_.forward(l3_.forward(x2));
   const Tensor x6 = l6_.forward(l5_.forward(x4));
   const Tensor x9 = l9_.forward(l8_.forward(l7_.forward(x6)));
@@ -187,7 +188,7 @@ Tensor DetectionModel::forward(const Tensor& image) const {
   const std::vector<Tensor> features = {x15, x18, x21};
   std::vector<int> strides;
   for (const Tensor& f : features) strides.push_back(static_cast<int>(H / f.dim(2)));
-  return detect_.forward(features, strides);
+  return ops::to_host(detect_.forward(features, strides));
 }
 
 std::string DetectionModel::describe() const {

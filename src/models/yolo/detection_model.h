@@ -31,11 +31,13 @@ class DetectionModel {
   // malformed weights.
   DetectionModel(std::shared_ptr<const TensorStore> store, ModelInfo info);
 
-  // [1, 3, H, W] RGB in [0, 1], H and W multiples of 32 -> [1, 4 + nc, cells] (Detect's output).
+  // [1, 3, H, W] RGB in [0, 1], H and W multiples of 32 -> [1, 4 + nc, cells] (Detect's output),
+  // computed where the store keeps the weights (the input is copied there), returned on the host.
   Tensor forward(const Tensor& image) const;
 
   int64_t num_classes() const { return detect_.num_classes(); }
   const ModelInfo& info() const { return info_; }
+  Device device() const { return device_; }  // where the layers run
   // "n", "s", "m", "l", "x" from the checkpoint's yaml, else recognised from the widths, else "".
   const std::string& scale() const { return scale_; }
   // "YOLOv8n (1 class: face)" for logs.
@@ -44,6 +46,7 @@ class DetectionModel {
 
  private:
   ModelInfo info_;
+  Device device_ = Device::CPU;
   std::string scale_;
   Conv l0_, l1_, l3_, l5_, l7_, l16_, l19_;
   C2f l2_, l4_, l6_, l8_, l12_, l15_, l18_, l21_;

@@ -16,10 +16,10 @@ ModelInfo read_model_info(const std::string& path, const TensorStore& store) {
   return model_info_from_metadata(store);
 }
 
-std::unique_ptr<YoloDetector> YoloDetector::load(const std::string& path) {
+std::unique_ptr<YoloDetector> YoloDetector::load(const std::string& path, const StorePlacement& placement) {
   std::shared_ptr<const TensorStore> store = open_tensor_store(path);
   ModelInfo info = read_model_info(path, *store);
-  return std::make_unique<YoloDetector>(std::move(store), std::move(info));
+  return std::make_unique<YoloDetector>(place(placement, std::move(store)), std::move(info));
 }
 
 YoloDetector::YoloDetector(std::shared_ptr<const TensorStore> store, ModelInfo info)

@@ -15,7 +15,8 @@ class YoloDetector {
  public:
   // An Ultralytics .pt checkpoint (read as data by the safe unpickler, its module tree giving the
   // class names and activations) or a safetensors export with the same tensor names.
-  static std::unique_ptr<YoloDetector> load(const std::string& path);
+  // `placement`: where the weights go (pipeline/placement); the host when empty.
+  static std::unique_ptr<YoloDetector> load(const std::string& path, const StorePlacement& placement = {});
   YoloDetector(std::shared_ptr<const TensorStore> store, ModelInfo info);
 
   // Boxes in the image's pixels, best first.

@@ -44,5 +44,11 @@ uint64_t DeviceWeightStore::resident_bytes() const {
   return total;
 }
 
+StorePlacement store_placement(Device device) {
+  if (device == Device::CPU) return {};
+  return [device](std::shared_ptr<const TensorStore> host) -> std::shared_ptr<const TensorStore> {
+    return std::make_shared<DeviceWeightStore>(std::move(host), device);
+  };
+}
 
 }  // namespace fluxgen

@@ -38,7 +38,7 @@ class DeviceWeightStore final : public TensorStore {
 
   // Bytes copied to the device so far (packed codes and absmax of NF4/FP4 included).
   uint64_t resident_bytes() const;
-  Device device() const { return device_; }
+  Device device() const override { return device_; }
 
  private:
   std::shared_ptr<const TensorStore> host_;
@@ -48,5 +48,8 @@ class DeviceWeightStore final : public TensorStore {
   mutable std::map<std::string, Tensor> resident_;
   mutable uint64_t layer_bytes_ = 0;  // layer weights uploaded (not kept in resident_)
 };
+
+// Stores on `device`: DeviceWeightStores, or the stores as they are on the CPU.
+StorePlacement store_placement(Device device);
 
 }  // namespace fluxgen

@@ -21,6 +21,9 @@ struct FluxWorkload {
   int64_t text_tokens = 512;
   int64_t batch = 1;
   int activation_bytes = 2;             // BF16 on the GPU, 4 for F32
+  // Weights the job's other models (its upscaler, its ADetailer detectors) will add on the device
+  // beside the transformer, not yet loaded (ModelManager::auxiliary_device_bytes).
+  uint64_t auxiliary_bytes = 0;
   int64_t image_tokens() const { return (height / (2 * latent_factor)) * (width / (2 * latent_factor)); }
 };
 
