@@ -10,6 +10,7 @@
 #include "lora/lora_effect_error.h"
 #include "pipeline/generator.h"
 #include "pipeline/model_discovery.h"
+#include "pipeline/step_timing.h"
 #include "util/error.h"
 #include "util/peak_memory.h"
 #include "util/strings.h"
@@ -36,12 +37,12 @@ struct Generated {
 };
 
 Generated generate(Generator& generator, ProgressTracker& progress, GenerationSettings s) {
-  // The first pass's rate at its last step (ProgressTracker: steps / time since the pass began).
-  double steps_per_second = 0;
+  // s/step as `generate` reports it (pipeline/step_timing.h): the mean interval between steps,
+  // the pass's first step (its setup) counted apart.
+  StepTiming timing;
   auto outer = progress.on_update;
   progress.on_update = [&](const ProgressSnapshot& snap) {
-    if (snap.job_no == 0 && snap.sampling_step == snap.sampling_steps && steps_per_second == 0)
-      steps_per_second = snap.steps_per_second;
+    timing.on_update(snap);
     if (outer) outer(snap);
   };
   const auto t0 = Clock::now();
@@ -55,7 +56,7 @@ Generated generate(Generator& generator, ProgressTracker& progress, GenerationSe
   progress.on_update = outer;
   Generated g;
   g.seconds = seconds_since(t0);
-  g.seconds_per_step = steps_per_second > 0 ? 1.0 / steps_per_second : 0.0;
+  g.seconds_per_step = timing.seconds_per_step();
   g.interrupted = r.interrupted || r.images.empty();
   if (!g.interrupted) {
     g.image = r.images[0].image;

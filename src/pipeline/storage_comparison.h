@@ -25,7 +25,7 @@ struct StorageMeasurement {
   std::optional<uint64_t> peak_host_bytes;   // process VmHWM during this option
   std::optional<uint64_t> peak_device_bytes; // the device allocator's peak in use: absent on the CPU
   double load_seconds = 0;                   // loading (and converting) the transformer
-  double seconds_per_step = 0;               // the sampling pass, LoRA applied
+  double seconds_per_step = 0;               // StepTiming's (0 for a 1-step pass), LoRA applied
   double total_seconds = 0;                  // load + the whole generation with the LoRA
   double psnr = 0;                           // vs the reference, dB (+inf for the reference)
   double ssim = 0;
