@@ -12,10 +12,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 
 #include "backend/ops.h"
 #include "io/safetensors.h"
+#include "lora/lora_effect_error.h"
 #include "lora/lora_patcher.h"
 #include "lora/lora_reader.h"
 #include "models/flux/flux_io_inputs.h"
@@ -139,7 +141,8 @@ void register_all() {
           const Tensor effect = ops::sub(exact[i].with_lora, exact[i].base);
           const double effect_norm = norm(effect);
           state.counters["total"] = norm(ops::sub(o.with_lora, exact[i].with_lora)) / effect_norm;
-          state.counters["effect"] = norm(ops::sub(ops::sub(o.with_lora, o.base), effect)) / effect_norm;
+          state.counters["effect"] = lora::lora_effect_error(o.with_lora, o.base, exact[i].with_lora, exact[i].base)
+                                         .value_or(std::numeric_limits<double>::quiet_NaN());
           state.counters["base_err"] = norm(ops::sub(o.base, exact[i].base)) / norm(exact[i].base);
           state.counters["forward_s"] = seconds;
         })->Iterations(1)->Unit(benchmark::kMillisecond);

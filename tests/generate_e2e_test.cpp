@@ -6,13 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "io/image/image_io.h"
-#include "io/safetensors.h"
 #include "pipeline/generator.h"
 #include "pipeline/infotext.h"
-#include "tensor/convert.h"
 #include "test_support.h"
 #include "tiny_models.h"
 #include "util/error.h"
@@ -276,29 +273,8 @@ TEST(GenerateCli, SettingsFileWithFlagsWinningAndHiresOverrides) {
 namespace fluxgen {
 namespace {
 
-// A kohya LoRA for the tiny models: the transformer's first qkv and the tiny CLIP's first q_proj.
-std::string tiny_lora(const std::string& dir) {
-  std::mt19937 rng(4);
-  std::normal_distribution<float> d(0.0f, 0.5f);
-  auto randn = [&](Shape s) {
-    Tensor t = Tensor::empty(s);
-    for (int64_t i = 0; i < t.numel(); ++i) t.f32()[i] = d(rng);
-    return t;
-  };
-  const std::string path = dir + "/me.safetensors";
-  write_safetensors(path, {{"lora_unet_double_blocks_0_img_attn_qkv.lora_down.weight", randn({4, 64})},
-                           {"lora_unet_double_blocks_0_img_attn_qkv.lora_up.weight", randn({192, 4})},
-                           {"lora_unet_double_blocks_0_img_attn_qkv.alpha", Tensor::full({}, 4.0f)},
-                           {"lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight", randn({4, 32})},
-                           {"lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight", randn({32, 4})}});
-  return path;
-}
-
 TEST(GenerateE2E, PromptLoraTagsApplyAndAreHashed) {
-  const std::string models = test::temp_dir();
-  for (const auto& e : fs::directory_iterator(tiny_models_dir())) fs::create_directory_symlink(e.path(), fs::path(models) / e.path().filename());
-  fs::create_directories(fs::path(models) / "Lora");
-  tiny_lora((fs::path(models) / "Lora").string());
+  const std::string models = test::tiny_models_dir_with_lora();
   ModelManager mm({models, true, false, {}});
   HashCache hashes(test::temp_dir() + "/h.json");
   ProgressTracker progress;

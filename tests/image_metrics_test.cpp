@@ -1,10 +1,14 @@
 // PSNR and SSIM on luminance (imaging/image_metrics.h) against values worked out by hand from the
-// definitions.
+// definitions, and against scikit-image's on fixed PNGs (tools/gen_image_metric_goldens.py).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "imaging/image_metrics.h"
+#include "io/image/image_io.h"
+#include "io/json.h"
 #include "test_support.h"
 
 namespace fluxgen {
@@ -49,6 +53,30 @@ TEST(ImageMetrics, MismatchedOrTinyImagesAreRefused) {
   EXPECT_NE(test::error_of([] { psnr_luma(Tensor::empty({1, 1, 4, 4}), Tensor::empty({1, 1, 4, 4})); })
                 .find("RGB image"),
             std::string::npos);
+}
+
+std::string metric_data(const std::string& name) {
+  return std::string(FLUXGEN_TEST_FIXTURES) + "/../data/image_metrics/" + name;
+}
+
+TEST(ImageMetrics, MatchScikitImageOnFixedImages) {
+  std::ifstream in(metric_data("goldens.json"));
+  ASSERT_TRUE(in) << metric_data("goldens.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const json::Value goldens = json::parse(ss.str());
+  const json::Value& pairs = goldens.at("pairs");
+  ASSERT_GE(pairs.size(), 3u);
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const json::Value& p = pairs.at(i);
+    const auto load = [&](const char* key) {
+      return image_to_tensor(read_image(metric_data(p.at(key).as_string())), PixelRange::ZeroOne);
+    };
+    const Tensor ref = load("reference"), test = load("test");
+    const double psnr = p.at("psnr").as_number(), ssim = p.at("ssim").as_number();
+    EXPECT_NEAR(psnr_luma(test, ref), psnr, 1e-6 * std::abs(psnr)) << p.at("test").as_string();
+    EXPECT_NEAR(ssim_luma(test, ref), ssim, 1e-6 * std::abs(ssim)) << p.at("test").as_string();
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "tiny_models.h"
 
 #include <filesystem>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -27,6 +28,35 @@ std::string tiny_models_dir() {
       fs::create_directories((d / dst).parent_path());
       fs::create_symlink(fs::absolute(fixture(src)), d / dst);
     }
+    return d.string();
+  }();
+  return dir;
+}
+
+std::string tiny_lora(const std::string& dir) {
+  std::mt19937 rng(4);
+  std::normal_distribution<float> d(0.0f, 0.5f);
+  auto randn = [&](Shape s) {
+    Tensor t = Tensor::empty(s);
+    for (int64_t i = 0; i < t.numel(); ++i) t.f32()[i] = d(rng);
+    return t;
+  };
+  const std::string path = dir + "/me.safetensors";
+  write_safetensors(path, {{"lora_unet_double_blocks_0_img_attn_qkv.lora_down.weight", randn({4, 64})},
+                           {"lora_unet_double_blocks_0_img_attn_qkv.lora_up.weight", randn({192, 4})},
+                           {"lora_unet_double_blocks_0_img_attn_qkv.alpha", Tensor::full({}, 4.0f)},
+                           {"lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight", randn({4, 32})},
+                           {"lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight", randn({32, 4})}});
+  return path;
+}
+
+std::string tiny_models_dir_with_lora() {
+  static const std::string dir = [] {
+    const fs::path d = temp_dir();
+    for (const auto& e : fs::directory_iterator(tiny_models_dir()))
+      fs::create_directory_symlink(e.path(), d / e.path().filename());
+    fs::create_directories(d / "Lora");
+    tiny_lora((d / "Lora").string());
     return d.string();
   }();
   return dir;

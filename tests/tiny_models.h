@@ -10,6 +10,11 @@ namespace fluxgen::test {
 
 // A Forge-layout models folder of symlinks to the tiny fixtures (made once per process).
 std::string tiny_models_dir();
+// tiny_models_dir() plus Lora/me.safetensors (tiny_lora), in a folder of its own (made once).
+std::string tiny_models_dir_with_lora();
+// Writes DIR/me.safetensors, a kohya LoRA for the tiny models: the transformer's first qkv and the
+// tiny CLIP's first q_proj. Returns its path.
+std::string tiny_lora(const std::string& dir);
 // The fixture's real photo (yolo_io's in.image_rgb, 512x288) written as a PNG.
 std::string photo_png();
 

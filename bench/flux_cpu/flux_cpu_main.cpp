@@ -6,10 +6,13 @@
 //
 //   flux_cpu [--dtypes bf16,fp8-e4m3fn,fp8-e5m2,nf4,fp4] [--size 512] [--text-tokens 256]
 //            [--double 2] [--single 4] [--steps 1] [--warmup 1] [--markdown PATH] [--file PATH]
+//            [--text-dim 4096] [--vec-dim 768]
 //
 // --file: load from a bf16 safetensors file (written there first when absent) instead of weights
 // made in memory, as `fluxgen generate` loads a user's file: the load's peak RSS then shows
 // whether the file's pages are released as each tensor is converted (TensorStore::get_layer_weight).
+// --text-dim / --vec-dim: the text inputs' widths (T5's d_model, CLIP's pooled width); smaller ones
+// make a file the tiny test text encoders can drive end to end (`fluxgen compare` in RESULTS.md).
 //
 // Threads: OMP_NUM_THREADS (default: every core), the one pool both fluxgen and the GEMM use.
 #include <spawn.h>
@@ -45,6 +48,7 @@ namespace {
 struct Options {
   std::vector<std::string> dtypes = {"bf16", "fp8-e4m3fn", "fp8-e5m2", "nf4", "fp4"};
   int size = 512, text_tokens = 256, double_blocks = 2, single_blocks = 4, steps = 1, warmup = 1;
+  int text_dim = 4096, vec_dim = 768;  // FLUX.1-dev's context_in_dim and vec_in_dim
   std::string markdown;
   std::string child;  // internal: measure this one storage and print a RESULT line
   std::string file;
@@ -76,11 +80,14 @@ Options parse(int argc, char** argv) {
     else if (a == "--markdown") o.markdown = value(i);
     else if (a == "--child") o.child = value(i);
     else if (a == "--file") o.file = value(i);
+    else if (a == "--text-dim") o.text_dim = number(i);
+    else if (a == "--vec-dim") o.vec_dim = number(i);
     else fail("flux_cpu: unknown argument ", a, " (see the comment at the top of bench/flux_cpu/flux_cpu_main.cpp)");
   }
   check(o.size >= 16 && o.size % 16 == 0, "flux_cpu: --size ", o.size, " is not a positive multiple of 16");
-  check(o.steps >= 1 && o.warmup >= 0 && o.text_tokens >= 1 && o.double_blocks >= 0 && o.single_blocks >= 0,
-        "flux_cpu: bad --steps/--warmup/--text-tokens/--double/--single");
+  check(o.steps >= 1 && o.warmup >= 0 && o.text_tokens >= 1 && o.double_blocks >= 0 && o.single_blocks >= 0 &&
+            o.text_dim >= 1 && o.vec_dim >= 1,
+        "flux_cpu: bad --steps/--warmup/--text-tokens/--double/--single/--text-dim/--vec-dim");
   for (const auto& d : o.dtypes) check(parse_storage_option(d).dtype.has_value(), "flux_cpu: '", d, "' is not a storage dtype");
   return o;
 }
@@ -89,6 +96,8 @@ flux::FluxConfig mini_flux(const Options& o) {
   flux::FluxConfig c;  // FLUX.1-dev's widths
   c.depth = o.double_blocks;
   c.depth_single_blocks = o.single_blocks;
+  c.context_in_dim = o.text_dim;
+  c.vec_in_dim = o.vec_dim;
   return c;
 }
 
@@ -174,7 +183,8 @@ Row run_storage(const Options& o, const std::string& dtype) {
   std::vector<std::string> args = {"flux_cpu", "--child", dtype, "--size", std::to_string(o.size), "--text-tokens",
                                    std::to_string(o.text_tokens), "--double", std::to_string(o.double_blocks),
                                    "--single", std::to_string(o.single_blocks), "--steps", std::to_string(o.steps),
-                                   "--warmup", std::to_string(o.warmup)};
+                                   "--warmup", std::to_string(o.warmup), "--text-dim", std::to_string(o.text_dim),
+                                   "--vec-dim", std::to_string(o.vec_dim)};
   if (!o.file.empty()) args.insert(args.end(), {"--file", o.file});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

@@ -5,6 +5,7 @@ namespace fluxgen::cli {
 std::vector<CommandRegistration> top_level_commands() {
   return {
       register_generate_command,
+      register_compare_command,
       register_upscale_command,
       register_info_command,
       register_png_info_command,

@@ -13,6 +13,8 @@ std::vector<CommandRegistration> top_level_commands();
 void register_info_command(CLI::App& app);
 void register_generate_command(CLI::App& app);
 void register_presets_command(CLI::App& app);
+// `fluxgen compare`: one image per weight storage, measured, into DIR/report.html/.md/.json.
+void register_compare_command(CLI::App& app);
 // `fluxgen upscale IN --upscaler NAME --scale S OUT.png`
 void register_upscale_command(CLI::App& app);
 // `fluxgen png-info FILE`: the infotext stored in an image.

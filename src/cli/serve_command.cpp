@@ -19,6 +19,7 @@ void register_serve_command(CLI::App& app) {
     std::string models_dir = "models";
     size_t queue_size = 16;
     size_t max_body_mb = 64;
+    std::string output_dir = "outputs";
     DeviceCliOptions device;
   };
   auto f = std::make_shared<Flags>();
@@ -34,6 +35,8 @@ void register_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 1000));
   cmd->add_option("--max-body-mb", f->max_body_mb, "Largest request body in MiB; larger get 413 (default 64)")
       ->check(CLI::Range(1, 4096));
+  cmd->add_option("--output-dir", f->output_dir, "Folder for what the server writes: POST /fluxgen/v1/compare's "
+                                                  "reports go to DIR/compare/<time> (default ./outputs)");
   add_device_options(cmd, f->device);
   cmd->callback([f] {
 #ifndef FLUXGEN_WITH_HTTPLIB
@@ -48,6 +51,7 @@ void register_serve_command(CLI::App& app) {
     config.port = f->port;
     if (!f->api_auth.empty()) config.credentials = server::parse_api_auth(f->api_auth);
     config.models_dir = std::filesystem::absolute(f->models_dir, ec).string();
+    config.output_dir = std::filesystem::absolute(f->output_dir, ec).string();
     config.queue_size = f->queue_size;
     config.max_body_bytes = f->max_body_mb << 20;
     config.placement = f->device.resolve();

@@ -100,18 +100,23 @@ uint64_t ModelManager::auxiliary_device_bytes(const std::vector<std::string>& pa
 
 Tensor ModelManager::to_model_device(const Tensor& t) const { return ops::to_device(t, device()); }
 
-void ModelManager::unload() {
+void ModelManager::release_transformer() {
   flux_patcher_.reset();  // holds views of the transformer's layers: before the transformer
   flux_.reset();
   flux_key_.clear();
+  active_loras_.clear();
+  plan_ = {};
+  if (device() != Device::CPU) backend_for(device()).release_cached();
+}
+
+void ModelManager::unload() {
+  release_transformer();
   vae_.reset();
   text_.reset();
   text_key_.clear();
   upscalers_.clear();
   detectors_.clear();
   lora_files_.clear();
-  active_loras_.clear();
-  plan_ = {};
   // The freed weights' blocks go back to the driver, so that the card's memory shows them gone.
   if (device() != Device::CPU) backend_for(device()).release_cached();
 }

@@ -75,6 +75,10 @@ class ModelManager {
   // Frees every loaded model: transformer, autoencoder, text encoders, upscalers, detectors, LoRA
   // files and patches. The next load() loads what it needs; files() stays for reload().
   void unload();
+  // Frees only the transformer (its LoRA patches and placement too); the autoencoder, text encoders
+  // and LoRA files stay, and the next load() loads it again. For measuring one storage option's
+  // peak memory without the previous one's weights still resident.
+  void release_transformer();
   // Loads the last load()'s files again (transformer, autoencoder, and the text encoders when they
   // are kept); false when nothing was ever loaded.
   bool reload();

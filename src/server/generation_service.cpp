@@ -7,8 +7,11 @@
 #include <memory>
 
 #include "pipeline/generator.h"
+#include "pipeline/comparison_report.h"
 #include "pipeline/model_discovery.h"
+#include "pipeline/storage_comparison.h"
 #include "server/api_error.h"
+#include "server/compare_request.h"
 #include "util/error.h"
 
 namespace fluxgen::server {
@@ -40,6 +43,7 @@ GenerationService::GenerationService(const ServerConfig& config, ModelCatalog& c
       models_(ModelManager::Options{config.models_dir, /*keep_text_encoders=*/true, /*loras_by_name_only=*/true,
                                    config.placement}),
       preview_(config.models_dir),
+      comparisons_(config.output_dir),
       queue_(config.queue_size) {
   progress_.on_update = [this](const ProgressSnapshot& s) { preview_.update(s, models_); };
 }
@@ -95,6 +99,38 @@ json::Value GenerationService::generate(const json::Value& body, GenerationMode 
 
 json::Value GenerationService::with_models(const std::function<json::Value(ModelManager&)>& work) {
   return run_queued<json::Value>([this, work] { return work(models_); }, "answering");
+}
+
+json::Value GenerationService::compare(const json::Value& body) {
+  if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
+  CompareRequest request = compare_request_from(body, options_.values(), catalog_);
+  return run_queued<json::Value>(
+      [this, r = std::move(request)] {
+        skipped_ = false;
+        preview_.reset(options_.values().preview_type);
+        const std::string id = comparisons_.create();
+        const std::string dir = *comparisons_.path_of(id);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          job_timestamp_ = job_timestamp_now();
+        }
+        StorageComparison c;
+        try {
+          c = run_storage_comparison(models_, hashes_, progress_, r.settings, r.options,
+                                     [&](const StorageComparison& so_far) { write_comparison_report(so_far, dir); });
+        } catch (...) {
+          progress_.end();
+          if (models_.device() != Device::CPU) backend_for(models_.device()).release_cached();
+          throw;
+        }
+        write_comparison_report(c, dir);
+        json::Value out = json::parse(comparison_json(c));
+        out["id"] = id;
+        out["report_dir"] = dir;
+        out["report_url"] = "/fluxgen/v1/compare/" + id + "/report.html";
+        return out;
+      },
+      "comparing storage options");
 }
 
 JobReport GenerationService::run_job(GenerationSettings settings) {

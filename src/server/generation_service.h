@@ -13,6 +13,7 @@
 #include "pipeline/model_manager.h"
 #include "pipeline/progress.h"
 #include "server/api_options.h"
+#include "server/comparison_folders.h"
 #include "server/generation_response.h"
 #include "server/job_queue.h"
 #include "server/live_preview.h"
@@ -33,6 +34,12 @@ class GenerationService {
   // Runs `work` on the worker thread, after the jobs ahead of it and never beside one (the models
   // are the worker's alone), and returns its answer. Throws as generate does (429, 503, 500).
   json::Value with_models(const std::function<json::Value(ModelManager&)>& work);
+  // POST /fluxgen/v1/compare: one queued job generating the request's image under each storage
+  // option (progress and interrupt as for txt2img), its report written into a new folder of
+  // comparisons(). Returns report.json's figures with "id", "report_dir" and "report_url". An
+  // interrupted comparison answers 200 with what finished ("interrupted": true).
+  json::Value compare(const json::Value& body);
+  const ComparisonFolders& comparisons() const { return comparisons_; }
   // GET /sdapi/v1/progress.
   json::Value progress(bool skip_current_image);
   void interrupt();
@@ -65,6 +72,7 @@ class GenerationService {
   std::mutex mu_;
   std::string job_timestamp_;
   std::string loaded_checkpoint_;  // the transformer file of the last job
+  ComparisonFolders comparisons_;
   JobQueue queue_;  // last: destroyed (worker joined) before what jobs use
 };
 

@@ -2,26 +2,11 @@
 #include "server/extras_request.h"
 #include "server/http_json.h"
 #include "server/routes.h"
+#include "util/strings.h"
 
 namespace fluxgen::server {
 
 namespace {
-
-// Python's html.escape, as A1111's plaintext_to_html applies it to the info line.
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#x27;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // The model of a Kind::Model choice, loaded once and kept by the model manager (on the worker).
 const Upscaler* model_of(ModelManager& models, const std::optional<UpscalerChoice>& choice) {

@@ -23,6 +23,7 @@ struct ServerConfig {
   size_t queue_size = 16;               // requests waiting behind the running one; more get 429
   size_t max_body_bytes = size_t(64) << 20;
   DevicePlacement placement;            // --device / --vram-budget
+  std::string output_dir = "outputs";   // --output-dir: what the server writes (compare reports)
 };
 
 // A1111's --api-auth: "user:pass[,user2:pass2]". The password is everything after the first ':'
