@@ -3,6 +3,9 @@
 // next, and the latency of a small txt2img is measured.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -70,8 +73,13 @@ TEST(ServerLoad, FiftyConcurrentRequestsCompleteOrAreRejected) {
   }
   // Memory is stable: a second identical burst does not add to what the first one left.
   EXPECT_LT(rss_second - rss_first, 16 * 1024) << "VmRSS grew from " << rss_first << " to " << rss_second << " KiB";
-  // And the server is idle and serving afterwards.
-  const HttpAnswer queue = server.get("/fluxgen/v1/queue");
+  // And the server is idle and serving afterwards. The last answer goes out just before the worker
+  // marks itself idle, so idle is waited for (briefly), not read at once.
+  HttpAnswer queue = server.get("/fluxgen/v1/queue");
+  for (int i = 0; i < 50 && queue.json.at("running").as_bool(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    queue = server.get("/fluxgen/v1/queue");
+  }
   EXPECT_EQ(queue.json.at("waiting").as_int(), 0);
   EXPECT_FALSE(queue.json.at("running").as_bool());
   EXPECT_EQ(server.post("/sdapi/v1/txt2img", small_request()).status, 200);
