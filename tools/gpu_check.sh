@@ -48,7 +48,8 @@ nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm 
 cat "$out/nvidia-smi.txt"
 
 # Headers tools/stage_device_deps.sh staged for this machine (CLI11 for the fluxgen program, zlib's
-# for its PNG output, OpenSSL's for model hashes), used only where the machine has none of its own.
+# and libpng's for its PNG output, OpenSSL's for model hashes), used only where the machine has
+# none of its own.
 staged=()
 deps="$root/.device-deps/include"
 if [ -d "$deps" ]; then
@@ -60,6 +61,12 @@ if [ -d "$deps" ]; then
     libcrypto=$(ldconfig -p 2>/dev/null | sed -n 's/.*libcrypto\.so\.3 (libc6,x86-64) => //p' | head -1)
     [ -n "$libcrypto" ] || libcrypto="$root/.device-deps/lib/libcrypto.so.3"
     staged+=(-DOPENSSL_INCLUDE_DIR="$deps" -DOPENSSL_CRYPTO_LIBRARY="$libcrypto")
+  fi
+  # libpng for the PNG output, likewise.
+  if [ ! -f /usr/include/png.h ] && [ -f "$deps/png.h" ]; then
+    libpng=$(ldconfig -p 2>/dev/null | sed -n 's/.*libpng16\.so\.16 (libc6,x86-64) => //p' | head -1)
+    [ -n "$libpng" ] || libpng="$root/.device-deps/lib/libpng16.so.16"
+    staged+=(-DPNG_PNG_INCLUDE_DIR="$deps" -DPNG_LIBRARY_RELEASE="$libpng")
   fi
 fi
 say "configure (sm_$arch, Release) ${staged[*]}"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Copies the few Debian headers the lent GPU machine lacks into .device-deps/ (git-ignored), so
 # that tools/gpu_check.sh can build the `fluxgen` program there too: CLI11 (header-only), zlib's
-# headers (PNG output; the machine has libz.so.1 itself) and OpenSSL's (SHA-256 of model files),
-# with a copy of libcrypto.so.3 for a machine that has none. Run it here before the device
+# headers (the machine has libz.so.1 itself), libpng's (PNG output) and OpenSSL's (SHA-256 of
+# model files), with copies of libpng16.so.16 and libcrypto.so.3 for a machine that has none. Run it here before the device
 # call and carry the folder: run(command="tools/gpu_check.sh", carry=[".device-deps"]).
 # Nothing is committed: these are this machine's Debian packages, staged for one run.
 set -euo pipefail
@@ -20,4 +20,7 @@ mkdir -p "$dest/openssl" "$root/.device-deps/lib"
 cp /usr/include/openssl/*.h "$dest/openssl/"
 cp /usr/include/*-linux-gnu/openssl/*.h "$dest/openssl/" 2>/dev/null || true
 cp -L "$(ldconfig -p | sed -n 's/.*libcrypto\.so\.3 (libc6,x86-64) => //p' | head -1)" "$root/.device-deps/lib/"
+[ -f /usr/include/png.h ] || { echo "stage_device_deps: libpng headers missing (apt-get install libpng-dev)" >&2; exit 1; }
+cp -L /usr/include/png.h /usr/include/pngconf.h /usr/include/pnglibconf.h "$dest/"
+cp -L "$(ldconfig -p | sed -n 's/.*libpng16\.so\.16 (libc6,x86-64) => //p' | head -1)" "$root/.device-deps/lib/"
 echo "staged: $(cd "$dest" && ls | tr '\n' ' ')(in $root/.device-deps)"
