@@ -10,6 +10,7 @@
 
 #if defined(FLUXGEN_WITH_PNG)
 #include <png.h>
+#include <zlib.h>  // libpng needs zlib; its strategy constant
 #endif
 
 namespace fluxgen {
@@ -272,8 +273,11 @@ bool png_write_all(PngWriter& w, PngSink& sink, const Image& image, png_textp te
                    png_bytepp rows) {
   if (setjmp(png_jmpbuf(w.png))) return false;
   png_set_write_fn(w.png, &sink, png_sink_write, png_sink_flush);
-  // IDAT chunks of up to 256 KiB; libpng's default zlib level and adaptive per-row filter choice.
+  // IDAT chunks of up to 256 KiB; libpng's adaptive per-row filter choice at zlib's default level.
+  // zlib's default strategy, as Pillow uses: libpng's own default for filtered rows (Z_FILTERED)
+  // made a 1024x1024 image ~10% smaller but its encoding ~50% slower.
   png_set_compression_buffer_size(w.png, png_size_t{1} << 18);
+  png_set_compression_strategy(w.png, Z_DEFAULT_STRATEGY);
   const int color_type = image.channels == 1 ? PNG_COLOR_TYPE_GRAY
                          : image.channels == 3 ? PNG_COLOR_TYPE_RGB
                                                : PNG_COLOR_TYPE_RGBA;
