@@ -1,7 +1,15 @@
-# Optional dependencies. Each one found sets FLUXGEN_HAVE_<NAME> and a FLUXGEN_WITH_<NAME> define.
+# Dependencies. The optional ones, when found, set FLUXGEN_HAVE_<NAME> and a FLUXGEN_WITH_<NAME> define.
 
 find_package(OpenMP)
 find_package(Threads REQUIRED)
+# SHA-256 of model files (A1111's "Model hash") from OpenSSL's libcrypto (Debian libssl-dev), which
+# uses the CPU's SHA extensions. Required: every generation's infotext names its model's hash. A
+# machine with libcrypto.so.3 but no headers can point OPENSSL_INCLUDE_DIR and
+# OPENSSL_CRYPTO_LIBRARY at staged ones (tools/stage_device_deps.sh, tools/gpu_check.sh).
+find_package(OpenSSL COMPONENTS Crypto)
+if(NOT OpenSSL_FOUND)
+  message(FATAL_ERROR "fluxgen: OpenSSL's libcrypto not found (apt-get install libssl-dev)")
+endif()
 
 # CPU GEMM: oneDNN (Debian libdnnl-dev) first, else OpenBLAS (libopenblas-dev) or any CBLAS, else a
 # blocked GEMM of our own. oneDNN is preferred because it picks its kernels from the CPU's feature
@@ -85,7 +93,7 @@ if(FLUXGEN_CUDA)
 endif()
 
 function(fluxgen_link_optional target)
-  target_link_libraries(${target} PUBLIC Threads::Threads)
+  target_link_libraries(${target} PUBLIC Threads::Threads OpenSSL::Crypto)
   if(OpenMP_CXX_FOUND)
     target_link_libraries(${target} PUBLIC OpenMP::OpenMP_CXX)
   endif()

@@ -131,6 +131,12 @@ TEST(ImageCodecPng, EncoderRejectsBadText) {
   EXPECT_THROW(encode_png(im, {{"", "x"}}), Error);
   EXPECT_THROW(encode_png(im, {{std::string(80, 'k'), "x"}}), Error);
   EXPECT_THROW(encode_png(im, {{"\xe6\x9d\xb1", "x"}}), Error);  // key not Latin-1
+  // Keys libpng would rewrite (trimmed or collapsed spaces, control characters) are refused, not altered.
+  for (const char* key : {" parameters", "parameters ", "two  spaces", "tab\tkey", "nul\x01"}) {
+    const std::string err = test::error_of([&] { encode_png(im, {{key, "x"}}); });
+    EXPECT_NE(err.find(std::string("PNG text key '") + key + "'"), std::string::npos) << err;
+  }
+  EXPECT_NO_THROW(encode_png(im, {{"one space", "x"}}));
   EXPECT_THROW(encode_png(im, {{"parameters", "bad \xff utf8"}}), Error);
   EXPECT_THROW(encode_png(im, {{"parameters", std::string("nul\0inside", 10)}}), Error);
   EXPECT_THROW(encode_png(Image(), {}), Error);

@@ -15,6 +15,7 @@
 #include "io/torch_pickle/pickle_machine.h"
 #include "io/torch_pickle/torch_checkpoint.h"
 #include "io/torch_pickle/torch_store.h"
+#include "io/torch_pickle/zip_archive.h"
 #include "tensor/convert.h"
 #include "test_support.h"
 #include "torch_pickle_builders.h"
@@ -484,6 +485,23 @@ TEST(TorchPickleConvertCli, WritesSafetensorsWithTheStoreNames) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("posix.system"), std::string::npos) << bad.err;
   EXPECT_FALSE(std::filesystem::exists(out + "2.safetensors"));
+}
+
+// CRC-32 (zip's and zlib's) check value: "123456789" gives 0xCBF43926; the empty input gives 0.
+TEST(TorchPickleZip, Crc32MatchesTheStandardCheckValue) {
+  const std::string m = "123456789";
+  EXPECT_EQ(torch_pickle::crc32_of(reinterpret_cast<const uint8_t*>(m.data()), m.size()), 0xCBF43926u);
+  EXPECT_EQ(torch_pickle::crc32_of(nullptr, 0), 0u);
+}
+
+TEST(TorchPickleZip, DamagedStoredEntryFailsItsCrcCheck) {
+  std::string zip = test::make_zip({{"archive/data/0", "tensor bytes"}});
+  const torch_pickle::ZipArchive good(reinterpret_cast<const uint8_t*>(zip.data()), zip.size(), "good.pt");
+  EXPECT_EQ(good.read(*good.find("archive/data/0"), /*verify_crc=*/true).size, 12u);
+  zip[zip.find("tensor bytes")] = 'T';  // one payload byte changed, the recorded CRC kept
+  const torch_pickle::ZipArchive bad(reinterpret_cast<const uint8_t*>(zip.data()), zip.size(), "bad.pt");
+  const std::string err = test::error_of([&] { bad.read(*bad.find("archive/data/0"), /*verify_crc=*/true); });
+  EXPECT_NE(err.find("bad.pt: entry archive/data/0 fails its CRC-32 check"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -14,7 +14,8 @@
 # results.md (card, commit, test summary and those tables: the text to paste into
 # bench/RESULTS.md). Exits non-zero when a step failed.
 # Needs only CMake >= 3.25, g++ (C++20), nvcc and the CUDA libraries (cudart, cuBLASLt): no
-# GoogleTest (the GPU cases build as a plain program), no Google Benchmark, no Debian -dev package.
+# GoogleTest (the GPU cases build as a plain program), no Google Benchmark, no Debian -dev package
+# (OpenSSL's headers, which the core needs for model hashes, come staged in .device-deps).
 #
 #   tools/stage_device_deps.sh here, then on the lent machine (its tool sets $OUT, carry
 #   [".device-deps"] so that the `fluxgen` program builds there):
@@ -47,13 +48,26 @@ nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm 
 cat "$out/nvidia-smi.txt"
 
 # Headers tools/stage_device_deps.sh staged for this machine (CLI11 for the fluxgen program, zlib's
-# for its PNG output), used only where the machine has none of its own.
+# and libpng's for its PNG output, OpenSSL's for model hashes), used only where the machine has
+# none of its own.
 staged=()
 deps="$root/.device-deps/include"
 if [ -d "$deps" ]; then
   [ -f /usr/include/CLI/CLI.hpp ] || staged+=(-DFLUXGEN_CLI11_INCLUDE="$deps")
   libz=$(ldconfig -p 2>/dev/null | sed -n 's/.*libz\.so\.1 (libc6,x86-64) => //p' | head -1)
   if [ ! -f /usr/include/zlib.h ] && [ -n "$libz" ]; then staged+=(-DZLIB_INCLUDE_DIR="$deps" -DZLIB_LIBRARY="$libz"); fi
+  # OpenSSL's libcrypto (required): the machine's own libcrypto.so.3 where it has one, else the staged copy.
+  if [ ! -f /usr/include/openssl/evp.h ] && [ -f "$deps/openssl/evp.h" ]; then
+    libcrypto=$(ldconfig -p 2>/dev/null | sed -n 's/.*libcrypto\.so\.3 (libc6,x86-64) => //p' | head -1)
+    [ -n "$libcrypto" ] || libcrypto="$root/.device-deps/lib/libcrypto.so.3"
+    staged+=(-DOPENSSL_INCLUDE_DIR="$deps" -DOPENSSL_CRYPTO_LIBRARY="$libcrypto")
+  fi
+  # libpng for the PNG output, likewise.
+  if [ ! -f /usr/include/png.h ] && [ -f "$deps/png.h" ]; then
+    libpng=$(ldconfig -p 2>/dev/null | sed -n 's/.*libpng16\.so\.16 (libc6,x86-64) => //p' | head -1)
+    [ -n "$libpng" ] || libpng="$root/.device-deps/lib/libpng16.so.16"
+    staged+=(-DPNG_PNG_INCLUDE_DIR="$deps" -DPNG_LIBRARY_RELEASE="$libpng")
+  fi
 fi
 say "configure (sm_$arch, Release) ${staged[*]}"
 if ! cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFLUXGEN_CUDA_ARCHS="$arch" "${staged[@]}" \

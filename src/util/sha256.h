@@ -1,25 +1,27 @@
 // SHA-256 (FIPS 180-4), for A1111's model and LoRA hashes (first 10 / 12 hex digits of a file's
-// sha256) and for cache keys.
+// sha256) and for cache keys. The digest is computed by OpenSSL's libcrypto, which picks the
+// CPU's SHA extensions (SHA-NI) or its vector units at run time.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX, kept out of this header
 
 namespace fluxgen {
 
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void update(const void* data, size_t size);
   // Lower-case hex digest; the object must not be updated afterwards.
   std::string hex_digest();
 
  private:
-  void block(const uint8_t* p);
-  uint32_t h_[8];
-  uint8_t buf_[64];
-  size_t buf_len_ = 0;
-  uint64_t total_ = 0;
+  evp_md_ctx_st* ctx_;
 };
 
 std::string sha256_hex(const void* data, size_t size);

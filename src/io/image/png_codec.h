@@ -1,6 +1,6 @@
-// PNG: decoding with libpng (every bit depth, palette, gray, alpha and tRNS, interlaced) and a
-// small encoder of our own over zlib that writes 8-bit RGB/RGBA/gray with text chunks exactly as
-// Pillow's PngInfo.add_text does for A1111: tEXt when the text is Latin-1, iTXt (UTF-8) otherwise.
+// PNG with libpng: decoding (every bit depth, palette, gray, alpha and tRNS, interlaced) and
+// encoding of 8-bit RGB/RGBA/gray with text chunks exactly as Pillow's PngInfo.add_text writes them
+// for A1111: tEXt when the text is Latin-1, iTXt (UTF-8) otherwise.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -13,7 +13,7 @@
 
 namespace fluxgen {
 
-// Whether this build can decode / encode PNG (libpng / zlib present).
+// Whether this build can decode / encode PNG (both need libpng).
 bool png_decoding_available();
 bool png_encoding_available();
 

@@ -26,6 +26,9 @@ uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8
 uint32_t rd32(const uint8_t* p) { return uint32_t{rd16(p)} | (uint32_t{rd16(p + 2)} << 16); }
 uint64_t rd64(const uint8_t* p) { return uint64_t{rd32(p)} | (uint64_t{rd32(p + 4)} << 32); }
 
+#if !defined(FLUXGEN_WITH_ZLIB)
+// Without zlib, stored entries (torch.save's default) are still CRC-checked, with the reflected
+// CRC-32 polynomial 0xEDB88320 of zip and zlib.
 std::array<uint32_t, 256> make_crc_table() {
   std::array<uint32_t, 256> t{};
   for (uint32_t i = 0; i < 256; ++i) {
@@ -35,14 +38,20 @@ std::array<uint32_t, 256> make_crc_table() {
   }
   return t;
 }
+#endif
 
 }  // namespace
 
 uint32_t crc32_of(const uint8_t* data, size_t size) {
+#if defined(FLUXGEN_WITH_ZLIB)
+  // zlib's crc32 (slice-by-N tables or the CPU's carry-less multiply); crc32_z takes a 64-bit length.
+  return static_cast<uint32_t>(crc32_z(crc32_z(0L, Z_NULL, 0), data, size));
+#else
   static const std::array<uint32_t, 256> table = make_crc_table();
   uint32_t c = 0xFFFFFFFFu;
   for (size_t i = 0; i < size; ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
+#endif
 }
 
 bool looks_like_zip(const uint8_t* data, size_t size) {
