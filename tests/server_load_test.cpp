@@ -3,13 +3,12 @@
 // next, and the latency of a small txt2img is measured.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <thread>
-
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <numeric>
+#include <thread>
 
 #include "server_test_support.h"
 
