@@ -87,6 +87,24 @@ __device__ __forceinline__ float warp_sum(float v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   return v;
 }
+
+// A layer norm's statistics of one row of D values, computed by the 32 lanes of a warp (two passes
+// over the row, which stays in L1): the mean and 1/sqrt(variance + eps), in every lane.
+struct RowStats {
+  float mean, inv_std;
+};
+template <typename T>
+__device__ __forceinline__ RowStats row_stats(const T* in, int64_t D, int lane, float eps) {
+  float sum = 0.0f;
+  for (int64_t i = lane; i < D; i += 32) sum += to_float(in[i]);
+  const float mean = warp_sum(sum) / static_cast<float>(D);
+  float sq = 0.0f;
+  for (int64_t i = lane; i < D; i += 32) {
+    const float d = to_float(in[i]) - mean;
+    sq += d * d;
+  }
+  return {mean, rsqrtf(warp_sum(sq) / static_cast<float>(D) + eps)};
+}
 __device__ __forceinline__ float warp_max(float v) {
   for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
   return v;

@@ -19,17 +19,9 @@ __global__ void modulated_layer_norm_kernel(const T* x, const T* scale, const T*
   T* out = y + row * D;
   const T* s = scale + (row / tokens) * D;
   const T* sh = shift + (row / tokens) * D;
-  float sum = 0.0f;
-  for (int64_t i = lane; i < D; i += 32) sum += to_float(in[i]);
-  const float mean = warp_sum(sum) / static_cast<float>(D);
-  float sq = 0.0f;
-  for (int64_t i = lane; i < D; i += 32) {
-    const float d = to_float(in[i]) - mean;
-    sq += d * d;
-  }
-  const float inv = rsqrtf(warp_sum(sq) / static_cast<float>(D) + eps);
+  const RowStats st = row_stats(in, D, lane, eps);
   for (int64_t i = lane; i < D; i += 32)
-    out[i] = from_float<T>((to_float(in[i]) - mean) * inv * (1.0f + to_float(s[i])) + to_float(sh[i]));
+    out[i] = from_float<T>((to_float(in[i]) - st.mean) * st.inv_std * (1.0f + to_float(s[i])) + to_float(sh[i]));
 }
 
 template <typename T>

@@ -17,17 +17,9 @@ __global__ void layer_norm_kernel(const T* x, T* y, int64_t rows, int64_t D, Par
   if (row >= rows) return;
   const T* in = x + row * D;
   T* out = y + row * D;
-  float sum = 0.0f;
-  for (int64_t i = lane; i < D; i += 32) sum += to_float(in[i]);
-  const float mean = warp_sum(sum) / static_cast<float>(D);
-  float sq = 0.0f;
+  const RowStats st = row_stats(in, D, lane, eps);
   for (int64_t i = lane; i < D; i += 32) {
-    const float d = to_float(in[i]) - mean;
-    sq += d * d;
-  }
-  const float inv = rsqrtf(warp_sum(sq) / static_cast<float>(D) + eps);
-  for (int64_t i = lane; i < D; i += 32) {
-    float v = (to_float(in[i]) - mean) * inv;
+    float v = (to_float(in[i]) - st.mean) * st.inv_std;
     if (w.p) v *= load_param(w, i);
     if (b.p) v += load_param(b, i);
     out[i] = from_float<T>(v);
