@@ -35,7 +35,8 @@ GPU_TEST(fused_modulation) {
     const int64_t B = shape[0], D = shape[2];
     const Tensor x = random(shape, 420, 3.0f), y = random(shape, 421);
     const Tensor scale = random({B, 1, D}, 422, 0.5f), shift = random({B, 1, D}, 423), gate = random({B, 1, D}, 424);
-    const std::string s = " " + shape_string(shape);
+    std::string s = " ";  // appended: GCC 12 reports a false -Wrestrict on " " + a temporary
+    s.append(shape_string(shape));
     for (const Mode& m : modes()) {
       use(m);
       const Tensor xd = gpu().upload(x), yd = gpu().upload(y);
