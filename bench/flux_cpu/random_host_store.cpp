@@ -28,6 +28,15 @@ float standard_normal_ish(uint64_t counter) {
   const float u = static_cast<float>((h & 0xFFFF) + ((h >> 16) & 0xFFFF) + ((h >> 32) & 0xFFFF) + (h >> 48)) / 65536.0f;
   return (u - 2.0f) * 1.7320508f;
 }
+// flux::random_init for matrices (N(0, 1/in)) and norm scales; convolutions N(0, 1/fan-in); norm
+// weights of other models (named "...norm....weight") around 1.
+flux::RandomInit init_for(const std::string& name, const Shape& s) {
+  flux::RandomInit r = flux::random_init(name, s);
+  if (s.size() == 4) r.std = 1.0f / std::sqrt(static_cast<float>(s[1] * s[2] * s[3]));
+  if (s.size() == 1 && name.find("norm") != std::string::npos && ends_with(name, ".weight")) r.mean = 1.0f;
+  return r;
+}
+
 }  // namespace
 
 Tensor random_host(const Shape& shape, uint64_t seed) {
@@ -36,15 +45,6 @@ Tensor random_host(const Shape& shape, uint64_t seed) {
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (int64_t i = 0; i < t.numel(); ++i) t.f32()[i] = dist(rng);
   return t;
-}
-
-// flux::random_init for matrices (N(0, 1/in)) and norm scales; convolutions N(0, 1/fan-in); norm
-// weights of other models (named "...norm....weight") around 1.
-flux::RandomInit init_for(const std::string& name, const Shape& s) {
-  flux::RandomInit r = flux::random_init(name, s);
-  if (s.size() == 4) r.std = 1.0f / std::sqrt(static_cast<float>(s[1] * s[2] * s[3]));
-  if (s.size() == 1 && name.find("norm") != std::string::npos && ends_with(name, ".weight")) r.mean = 1.0f;
-  return r;
 }
 
 RandomHostStore::RandomHostStore(std::map<std::string, Shape> shapes, DType dtype, uint64_t seed, std::string source,
