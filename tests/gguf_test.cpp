@@ -90,6 +90,16 @@ std::vector<FakeTensor> two_tensors() {
           {"b.weight", {32, 1}, 8, std::vector<uint8_t>(34, 1)}};  // one Q8_0 block
 }
 
+// Rewrites the data offset of two_tensors()' b.weight in a written file: the offset follows the
+// name, its two dimensions (u32 count + 2 × u64) and its type (u32).
+void set_b_weight_offset(std::vector<uint8_t>& file, uint64_t offset) {
+  const std::string name = "b.weight";
+  const auto it = std::search(file.begin(), file.end(), name.begin(), name.end());
+  ASSERT_NE(it, file.end());
+  const size_t pos = static_cast<size_t>(it - file.begin()) + name.size() + 4 + 16 + 4;
+  std::memcpy(file.data() + pos, &offset, 8);
+}
+
 }  // namespace
 
 TEST(GgufReader, ParsesMetadataShapesAndData) {
@@ -178,22 +188,12 @@ TEST(GgufReader, RefusesHostileFilesNamingTheProblem) {
   t[0].data.resize(128);
   auto overlapping = make_gguf({t[0], t[1]});
   // make_gguf spaced the offsets by the real sizes; rewrite b.weight's offset to 32.
-  {
-    const std::string name = "b.weight";
-    auto it = std::search(overlapping.begin(), overlapping.end(), name.begin(), name.end());
-    const size_t off_pos = static_cast<size_t>(it - overlapping.begin()) + name.size() + 4 + 16 + 4;
-    const uint64_t off = 32;
-    std::memcpy(overlapping.data() + off_pos, &off, 8);
-  }
+  set_b_weight_offset(overlapping, 32);
   expect_error(overlapping, "overlap");
   // An offset that is not a multiple of the alignment.
   {
     auto misaligned = good;
-    const std::string name = "b.weight";
-    auto it = std::search(misaligned.begin(), misaligned.end(), name.begin(), name.end());
-    const size_t off_pos = static_cast<size_t>(it - misaligned.begin()) + name.size() + 4 + 16 + 4;
-    const uint64_t off = 33;
-    std::memcpy(misaligned.data() + off_pos, &off, 8);
+    set_b_weight_offset(misaligned, 33);
     expect_error(misaligned, "not a multiple of the alignment");
   }
   // general.alignment not a power of two.
