@@ -22,11 +22,11 @@ fi
 
 # The library sources the targets reach: the safetensors header parser, the GGUF parser, the JSON parser, the
 # data-only torch checkpoint reader and what they use.
-sources=(src/io/safetensors.cpp src/io/gguf.cpp src/io/json.cpp src/io/mapped_file.cpp src/io/tensor_store.cpp
+sources=(src/io/safetensors.cpp src/io/gguf.cpp src/io/gguf_store.cpp src/io/json.cpp src/io/mapped_file.cpp src/io/tensor_store.cpp
          src/io/bnb_prequantized_store.cpp src/io/torch_pickle/*.cpp src/tensor/*.cpp src/util/*.cpp)
 common=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
         -I"$root/src" -DFLUXGEN_DATA_DIR=\"\" -DFLUXGEN_VERSION=\"fuzz\")
-libs=()
+libs=(-lcrypto)  # util/sha256 hashes through OpenSSL's libcrypto
 if [[ -f /usr/include/zlib.h ]]; then common+=(-DFLUXGEN_WITH_ZLIB=1); libs+=(-lz); fi
 
 mkdir -p "$out/obj" "$out/artifacts"
