@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <set>
 
 #include "io/bnb_prequantized_store.h"
 #include "io/json.h"
@@ -79,6 +80,30 @@ TEST(FluxModel, AllInOnePrefixLoads) {
   for (const std::string prefix : {"model.diffusion_model.", "diffusion_model."}) {
     auto model = FluxModel::load(prefixed_store("flux_bfl.safetensors", prefix), opt);
     EXPECT_LT(test::rel_l2(model->forward(flux::read_flux_inputs(*io)), io->get("out.pred")), 1e-4) << prefix;
+  }
+}
+
+// Each Linear takes its name from the key it was loaded from (one spelling of the names): the
+// same BFL names from a plain file, under an all-in-one prefix and from the diffusers layout, each
+// naming a weight of the BFL file, every linear weight of which is named once.
+TEST(FluxModel, LinearLayersAreNamedByTheirCheckpointKeys) {
+  const auto bfl = open_tensor_store(test::fixture("flux_bfl.safetensors"));
+  std::set<std::string> expected;
+  for (const auto& n : bfl->names())
+    if (n.size() > 7 && n.substr(n.size() - 7) == ".weight" && bfl->shape(n).size() == 2) expected.insert(n.substr(0, n.size() - 7));
+  ASSERT_GT(expected.size(), 10u);
+  FluxLoadOptions opt;
+  for (const auto& [what, store] : std::vector<std::pair<std::string, std::shared_ptr<const TensorStore>>>{
+           {"bfl", bfl},
+           {"all-in-one", prefixed_store("flux_bfl.safetensors", "model.diffusion_model.")},
+           {"diffusers", open_tensor_store(test::fixture("flux_diffusers.safetensors"))}}) {
+    auto model = FluxModel::load(store, opt);
+    std::set<std::string> names;
+    for (const auto& [name, layer] : model->linear_layers()) {
+      EXPECT_TRUE(names.insert(name).second) << what << ": " << name << " twice";
+      EXPECT_EQ(layer->weight().dim(0), bfl->shape(name + ".weight")[0]) << what << ": " << name;
+    }
+    EXPECT_EQ(names, expected) << what;
   }
 }
 

@@ -133,6 +133,7 @@ TEST(StepCache, ApiFieldsAndOverrideSettingsResolveOnce) {
 }
 
 TEST(StepCache, GenerateWritesTheCacheIntoTheInfotextAndReportsTheReuse) {
+  FLUXGEN_REQUIRE_CLI();
   namespace fs = std::filesystem;
   const std::string dir = test::temp_dir();
   const std::string models = dir + "/models", out = dir + "/out";

@@ -229,7 +229,7 @@ void register_generate_command(CLI::App& app) {
     Generator generator(models, hashes, progress);
     GenerationResult result;
     try {
-      result = generator.run(settings);
+      result = generator.run(resolve_request(settings, o->models_dir));
     } catch (const FieldError& e) {
       fail(e.what());
     }

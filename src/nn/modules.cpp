@@ -7,8 +7,20 @@
 namespace fluxgen::nn {
 
 Linear::Linear(const Weights& w, int64_t in, int64_t out, bool bias, const StoragePolicy& policy)
-    : weight_(w.layer_weight("weight", {out, in}, policy.linear_dtype, policy.block_size)) {
+    : key_(w.prefix().empty() ? "" : w.prefix().substr(0, w.prefix().size() - 1)),
+      weight_(w.layer_weight("weight", {out, in}, policy.linear_dtype, policy.block_size)) {
   if (bias) bias_ = w.get("bias", {out});
+}
+
+std::vector<std::pair<std::string, Linear*>> linears_by_key(const std::string& root,
+                                                            const std::function<void(const LinearVisitor&)>& walk) {
+  std::vector<std::pair<std::string, Linear*>> out;
+  walk([&](Linear& l) {
+    check(l.key().size() > root.size() && l.key().compare(0, root.size(), root) == 0,
+          "internal: linear layer \"", l.key(), "\" is not under the model's prefix \"", root, "\"");
+    out.emplace_back(l.key().substr(root.size()), &l);
+  });
+  return out;
 }
 
 Linear::Linear(Tensor weight, std::optional<Tensor> bias) : weight_(std::move(weight)), bias_(std::move(bias)) {

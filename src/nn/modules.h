@@ -1,7 +1,10 @@
 // Building blocks that own weights, each constructed from a Weights view scoped to its key prefix
 // (the checkpoint's own names: "weight", "bias", "scale"), checking every shape as it loads.
 #pragma once
+#include <functional>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "backend/ops.h"
@@ -39,14 +42,25 @@ class Linear {
   void set_weight(Tensor w) { weight_ = std::move(w); }
   const std::optional<Tensor>& bias() const { return bias_; }
   std::vector<LowRankDelta>& online_deltas() { return deltas_; }
+  // The layer's key in its file, the store's prefix included ("double_blocks.3.img_attn.qkv");
+  // "" when built from tensors. The only spelling of a layer's name: LoRA targets, weight usage
+  // and streaming all take it from here (linears_by_key).
+  const std::string& key() const { return key_; }
 
  private:
   static Tensor dense_delta(const LowRankDelta& d);
   static Tensor add_rows(const Tensor& y, const LowRankDelta& d, const Tensor& delta, int dim);
+  std::string key_;
   Tensor weight_;
   std::optional<Tensor> bias_;
   std::vector<LowRankDelta> deltas_;
 };
+
+// A model's walk over its linear layers: blocks offer for_each_linear(const LinearVisitor&).
+using LinearVisitor = std::function<void(Linear&)>;
+// Every layer `walk` visits, named by its key relative to `root` (the model's own prefix).
+std::vector<std::pair<std::string, Linear*>> linears_by_key(const std::string& root,
+                                                            const std::function<void(const LinearVisitor&)>& walk);
 
 class Conv2d {
  public:

@@ -11,11 +11,12 @@
 
 namespace fluxgen {
 
-Image run_adetailer_unit(StageContext& ctx, const adetailer::ADetailerArgs& unit, const ADetailerInput& in,
+Image run_adetailer_unit(StageContext& ctx, const ADetailerUnitRequest& request, const ADetailerInput& in,
                          bool* interrupted) {
   *interrupted = false;
-  const GenerationSettings& s = ctx.settings;
-  const std::string model_path = ctx.models.resolve_detector(unit.ad_model);
+  const GenerationSettings& s = ctx.settings();
+  const adetailer::ADetailerArgs& unit = request.args;
+  const std::string& model_path = request.detector;
   yolo::NmsOptions nms;
   nms.confidence = static_cast<float>(unit.ad_confidence);
   const auto detections = ctx.models.detector(model_path).detect(in.image, nms);
@@ -63,8 +64,8 @@ Image run_adetailer_unit(StageContext& ctx, const adetailer::ADetailerArgs& unit
     if (cfg > 1.0) uncond = text.encode(parse_prompt(adetailer::prompt_for_mask(negatives, j)).text);
     PassSpec pass;
     pass.job = "adetailer";
-    pass.sampler = s.sampler;
-    pass.scheduler = unit.ad_scheduler == "Use same scheduler" ? s.scheduler : unit.ad_scheduler;
+    pass.sampler = ctx.request.sampler;
+    pass.scheduler = request.scheduler;
     pass.steps = static_cast<int>(unit.steps_or(s.steps));
     pass.denoise = unit.ad_denoising_strength;
     pass.cond = &cond;
@@ -72,8 +73,8 @@ Image run_adetailer_unit(StageContext& ctx, const adetailer::ADetailerArgs& unit
     pass.cfg = cfg;
     pass.guidance = s.distilled_cfg_scale;
     pass.seeds = {in.seed + static_cast<int64_t>(j)};
-    pass.noise_source = ctx.noise_source;
-    pass.step_cache = ctx.step_cache;
+    pass.noise_source = ctx.request.noise_source;
+    pass.step_cache = ctx.request.step_cache;
     pass.latent_height = height / f;
     pass.latent_width = width / f;
     pass.init_latent = encode_image(ctx, prepared->process_image);

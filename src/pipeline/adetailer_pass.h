@@ -19,7 +19,7 @@ struct ADetailerInput {
 };
 
 // Returns the image after every mask of the unit; *interrupted when the user stopped it.
-Image run_adetailer_unit(StageContext& ctx, const adetailer::ADetailerArgs& unit, const ADetailerInput& in,
+Image run_adetailer_unit(StageContext& ctx, const ADetailerUnitRequest& unit, const ADetailerInput& in,
                          bool* interrupted);
 
 }  // namespace fluxgen

@@ -6,18 +6,13 @@
 #include "backend/ops.h"
 #include "imaging/a1111_resize.h"
 #include "imaging/resize.h"
-#include "io/image/image_io.h"
 #include "models/checkpoint_inspector.h"
-#include "pipeline/adetailer/adetailer_args.h"
 #include "pipeline/adetailer_pass.h"
+#include "pipeline/generation_infotext.h"
 #include "pipeline/hires_fix.h"
-#include "pipeline/image_upscale.h"
-#include "pipeline/infotext.h"
 #include "pipeline/inpaint.h"
 #include "pipeline/sampling_pass.h"
 #include "pipeline/stage_context.h"
-#include "sampling/samplers.h"
-#include "sampling/schedules.h"
 #include "text/prompt.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -50,14 +45,6 @@ void assign_additional_modules(const GenerationSettings& s, ModelRequest& req) {
   }
 }
 
-Image load_input_image(const std::string& source, bool is_path, const char* field) {
-  try {
-    return is_path ? read_image(source) : decode_image_base64(source, field).image;
-  } catch (const Error& e) {
-    throw FieldError(field, e.what());
-  }
-}
-
 template <typename F>
 auto as_field_error(const char* field, F&& f) {
   try {
@@ -77,18 +64,18 @@ struct Img2ImgInput {
 };
 
 std::optional<Img2ImgInput> prepare_img2img(StageContext& ctx, int64_t lh, int64_t lw) {
-  const GenerationSettings& s = ctx.settings;
-  if (s.init_image.empty()) return std::nullopt;
-  const Image init = to_rgb(load_input_image(s.init_image, s.images_are_paths, "init_images"));
+  const GenerationSettings& s = ctx.settings();
+  if (!ctx.request.init_image) return std::nullopt;
+  const Image init = to_rgb(*ctx.request.init_image);
   Img2ImgInput in;
-  if (s.mask.empty()) {
+  if (!ctx.request.mask) {
     const auto mode = static_cast<imaging::ResizeMode>(std::min(s.resize_mode, 2));
     in.latent = encode_image(ctx, imaging::a1111_resize_image(init, mode, s.width, s.height));
     return in;
   }
   if (s.inpainting_fill != 1)
     throw FieldError("inpainting_fill", "only 1 (\"original\") is supported for FLUX inpainting");
-  Image mask = to_gray(load_input_image(s.mask, s.images_are_paths, "mask"));
+  Image mask = to_gray(*ctx.request.mask);
   if (mask.width != init.width || mask.height != init.height)
     mask = imaging::resize(mask, init.width, init.height, imaging::Filter::Nearest);
   InpaintRequest req{init, mask, s.mask_blur, s.inpaint_full_res, s.inpaint_full_res_padding, s.width, s.height,
@@ -121,38 +108,24 @@ FluxWorkload flux_workload(const GenerationSettings& s) {
 
 }  // namespace
 
-GenerationResult Generator::run(GenerationSettings s) {
+GenerationResult Generator::run(GenerationSettings settings) {
+  return run(resolve_request(std::move(settings), models_.options().models_dir));
+}
+
+GenerationResult Generator::run(GenerationRequest request) {
+  GenerationSettings& s = request.settings;
   GenerationResult result;
   result.notes = s.notes;
   progress_.reset_requests();
 
-  // Everything a request names is checked before any model runs.
+  // The request's names were parsed and its files found when it was built; what is left to check
+  // before any model runs is the model files themselves.
   ModelRequest req{s.model, s.vae, s.clip, s.t5, models_.options().models_dir};
   assign_additional_modules(s, req);
   const ModelFiles files = as_field_error("sd_model_checkpoint", [&] { return discover_models(req); });
-  const StorageOption storage =
-      as_field_error("forge_unet_storage_dtype", [&] { return parse_storage_option(s.storage); });
-  as_field_error("sampler_name", [&] { return sampling::parse_sampler(s.sampler); });
-  as_field_error("scheduler", [&] { return sampling::parse_scheduler(s.scheduler); });
-  std::vector<std::string> auxiliary_models;  // upscaler and detector files, for the VRAM plan
-  if (s.hires.enabled) {
-    as_field_error("hr_sampler_name", [&] { return sampling::parse_sampler(s.hires.sampler.empty() ? s.sampler : s.hires.sampler); });
-    const UpscalerChoice upscaler = resolve_upscaler(s.hires.upscaler, models_.options().models_dir, "hr_upscaler");
-    if (upscaler.kind == UpscalerChoice::Kind::Model) auxiliary_models.push_back(upscaler.path);
-  }
-  const adetailer::ADetailerScriptArgs ad =
-      as_field_error("alwayson_scripts.ADetailer.args", [&] { return adetailer::parse_adetailer_script_args(s.adetailer); });
-  if (!ad.rejected.empty()) throw FieldError("alwayson_scripts.ADetailer.args", join(ad.rejected, "; "));
-  std::vector<const adetailer::ADetailerArgs*> ad_units;
-  if (ad.enabled)
-    for (const auto& u : ad.units)
-      if (!u.need_skip()) {
-        auxiliary_models.push_back(as_field_error("ad_model", [&] { return models_.resolve_detector(u.ad_model); }));
-        ad_units.push_back(&u);
-      }
   FluxWorkload workload = flux_workload(s);
-  workload.auxiliary_bytes = models_.auxiliary_device_bytes(auxiliary_models);
-  models_.load(files, storage, workload);
+  workload.auxiliary_bytes = models_.auxiliary_device_bytes(auxiliary_model_files(request));
+  models_.load(files, request.storage, workload);
   for (auto& n : models_.take_notes()) result.notes.push_back(std::move(n));
 
   // Prompt and LoRAs: the CLI's --lora, then the prompt's <lora:NAME:W> tags.
@@ -164,12 +137,11 @@ GenerationResult Generator::run(GenerationSettings s) {
     for (const auto& l : prompt.loras) loras.push_back({models_.resolve_lora(l.name), l.weight, l.text_encoder_weight});
     return 0;
   });
-  for (const auto& w : models_.apply_loras(loras, storage.lora_mode)) result.notes.push_back(w);
+  for (const auto& w : models_.apply_loras(loras, request.storage.lora_mode)) result.notes.push_back(w);
 
   // Seeds: A1111 gives image i of the request seed + i; -1 draws one at random.
   if (s.seed < 0) s.seed = static_cast<int64_t>(std::random_device{}() & 0x7fffffffu);
-  StageContext ctx{models_, progress_, s, sampling::parse_noise_source(s.noise_source), result.notes,
-                   step_cache_settings(s)};
+  StageContext ctx{models_, progress_, request, result.notes};
 
   // Conditioning for every pass, encoded once and placed where the transformer runs.
   TextEncoders& text = models_.text();
@@ -181,10 +153,10 @@ GenerationResult Generator::run(GenerationSettings s) {
   const Conditioning cond = encode(prompt.text);
   const std::string negative = parse_prompt(s.negative_prompt).text;
   std::optional<Conditioning> uncond;
-  if (s.cfg_scale > 1.0 || (s.hires.enabled && s.hires.cfg > 1.0)) uncond = encode(negative);
+  if (s.cfg_scale > 1.0 || (request.hires && s.hires.cfg > 1.0)) uncond = encode(negative);
   std::optional<Conditioning> hires_cond;
-  if (s.hires.enabled && !s.hires.prompt.empty()) hires_cond = encode(parse_prompt(s.hires.prompt).text);
-  if (!models_.keep_text_encoders() && ad_units.empty()) models_.release_text_encoders();
+  if (request.hires && !s.hires.prompt.empty()) hires_cond = encode(parse_prompt(s.hires.prompt).text);
+  if (!models_.keep_text_encoders() && request.adetailer.empty()) models_.release_text_encoders();
 
   // Geometry: the latent is the image divided by the autoencoder's factor (8 for FLUX's).
   const int64_t f = models_.vae().config().downscale();
@@ -195,16 +167,16 @@ GenerationResult Generator::run(GenerationSettings s) {
 
   PassSpec base;
   base.job = img2img ? "img2img" : "txt2img";
-  base.sampler = s.sampler;
-  base.scheduler = s.scheduler;
+  base.sampler = request.sampler;
+  base.scheduler = request.scheduler;
   base.steps = s.steps;
   base.denoise = s.denoising_strength;
   base.cond = &cond;
   base.uncond = uncond ? &*uncond : nullptr;
   base.cfg = s.cfg_scale;
   base.guidance = s.distilled_cfg_scale;
-  base.noise_source = ctx.noise_source;
-  base.step_cache = ctx.step_cache;
+  base.noise_source = request.noise_source;
+  base.step_cache = request.step_cache;
   base.latent_channels = models_.vae().config().z_channels;
   base.latent_height = lh;
   base.latent_width = lw;
@@ -212,20 +184,22 @@ GenerationResult Generator::run(GenerationSettings s) {
     base.init_latent = img2img->latent;
     base.keep_mask = img2img->keep_mask;
   }
-  const bool hires = s.hires.enabled && !img2img;
-  if (s.hires.enabled && img2img) result.notes.push_back("HiRes.fix applies to txt2img only (as in A1111); ignored");
+  const bool hires = request.hires && !img2img;
+  if (request.hires && img2img) result.notes.push_back("HiRes.fix applies to txt2img only (as in A1111); ignored");
 
   const int images = s.batch_size * s.n_iter;
-  const int per_image = hires ? hires_step_count(s, static_cast<int>(2 * f), f) : 0;
+  const int per_image = hires ? hires_step_count(request, static_cast<int>(2 * f), f) : 0;
   progress_.begin(s.n_iter * pass_step_count(base) + images * per_image, images);
 
-  const std::string model_hash = hashes_.short_hash(files.transformer, 10);
-  std::string lora_hashes;
+  ImageRunFacts facts;
+  facts.model_hash = hashes_.short_hash(files.transformer, 10);
+  facts.model_name = files.model_name;
   for (const auto& l : loras)
-    lora_hashes += (lora_hashes.empty() ? "" : ", ") + fs::path(l.path).stem().string() + ": " +
-                   hashes_.short_hash(l.path, 12);
-  std::vector<adetailer::ADetailerArgs> ad_copy;
-  for (const auto* u : ad_units) ad_copy.push_back(*u);
+    facts.lora_hashes += (facts.lora_hashes.empty() ? "" : ", ") + fs::path(l.path).stem().string() + ": " +
+                         hashes_.short_hash(l.path, 12);
+  facts.img2img = img2img.has_value();
+  facts.inpaint = img2img && img2img->inpaint;
+  facts.hires = hires;
 
   for (int iter = 0; iter < s.n_iter && !result.interrupted; ++iter) {
     PassSpec pass = base;
@@ -247,46 +221,13 @@ GenerationResult Generator::run(GenerationSettings s) {
         g.image = run_hires_fix(ctx, hi, &stopped);
         result.interrupted = result.interrupted || (stopped && progress_.interrupted());
       }
-      for (size_t u = 0; u < ad_units.size() && !result.interrupted; ++u) {
+      for (size_t u = 0; u < request.adetailer.size() && !result.interrupted; ++u) {
         ADetailerInput ai{g.image, g.seed, prompt.text, negative, job_no};
-        g.image = run_adetailer_unit(ctx, *ad_units[u], ai, &stopped);
+        g.image = run_adetailer_unit(ctx, request.adetailer[u], ai, &stopped);
         result.interrupted = result.interrupted || (stopped && progress_.interrupted());
       }
-
-      Infotext info;
-      info.prompt = s.prompt;
-      info.negative_prompt = s.negative_prompt;
-      auto& p = info.params;
-      p.emplace_back("Steps", std::to_string(s.steps));
-      p.emplace_back("Sampler", s.sampler);
-      p.emplace_back("Schedule type", sampling::scheduler_name(sampling::parse_scheduler(s.scheduler)));
-      p.emplace_back("CFG scale", infotext_number(s.cfg_scale));
-      p.emplace_back("Distilled CFG Scale", infotext_number(s.distilled_cfg_scale));
-      p.emplace_back("Seed", std::to_string(g.seed));
-      p.emplace_back("Size", std::to_string(s.width) + "x" + std::to_string(s.height));
-      p.emplace_back("Model hash", model_hash);
-      p.emplace_back("Model", files.model_name);
-      if (img2img) p.emplace_back("Denoising strength", infotext_number(s.denoising_strength));
-      if (img2img && img2img->inpaint) {
-        p.emplace_back("Mask blur", std::to_string(s.mask_blur));
-        if (s.inpaint_full_res) {
-          p.emplace_back("Inpaint area", "Only masked");
-          p.emplace_back("Masked area padding", std::to_string(s.inpaint_full_res_padding));
-        }
-      }
-      if (hires)
-        for (auto& kv : hires_infotext(s)) p.push_back(kv);
-      if (!ad_copy.empty())
-        for (auto& kv : adetailer::adetailer_infotext(ad_copy)) p.push_back(kv);
-      if (!lora_hashes.empty()) p.emplace_back("Lora hashes", lora_hashes);
-      p.emplace_back("Version", std::string("fluxgen ") + FLUXGEN_VERSION);
-      p.emplace_back("Diffusion in Low Bits", storage.label);
-      if (ctx.noise_source == sampling::NoiseSource::Cpu) p.emplace_back("RNG", "CPU");
-      if (ctx.step_cache.mode != flux::StepCacheMode::Off) {
-        p.emplace_back("Step cache", flux::step_cache_mode_name(ctx.step_cache.mode));
-        p.emplace_back("Step cache threshold", infotext_number(ctx.step_cache.threshold));
-      }
-      g.infotext = build_infotext(info);
+      facts.seed = g.seed;
+      g.infotext = generation_infotext(request, facts);
       result.images.push_back(std::move(g));
     }
   }

@@ -7,7 +7,7 @@
 
 #include "io/image/image.h"
 #include "pipeline/file_hashes.h"
-#include "pipeline/generation_settings.h"
+#include "pipeline/generation_request.h"
 #include "pipeline/model_manager.h"
 #include "pipeline/progress.h"
 
@@ -30,6 +30,8 @@ class Generator {
  public:
   Generator(ModelManager& models, HashCache& hashes, ProgressTracker& progress)
       : models_(models), hashes_(hashes), progress_(progress) {}
+  GenerationResult run(GenerationRequest request);
+  // resolve_request, with files under the model manager's models folder, then run.
   GenerationResult run(GenerationSettings settings);
 
  private:

@@ -15,11 +15,12 @@ HiresSize hires_size(const GenerationSettings& s, int multiple) {
 
 namespace {
 PassSpec hires_pass(StageContext& ctx, const HiresInput& in, const HiresSize& size, int64_t f) {
-  const GenerationSettings& s = ctx.settings;
+  const GenerationSettings& s = ctx.settings();
+  const HiresRequest& hires = *ctx.request.hires;
   PassSpec p;
   p.job = "hires";
-  p.sampler = s.hires.sampler.empty() ? s.sampler : s.hires.sampler;
-  p.scheduler = s.hires.scheduler.empty() ? s.scheduler : s.hires.scheduler;
+  p.sampler = hires.sampler;
+  p.scheduler = hires.scheduler;
   p.steps = s.hires.steps > 0 ? s.hires.steps : s.steps;
   p.denoise = s.denoising_strength;
   p.explicit_steps = true;
@@ -28,8 +29,8 @@ PassSpec hires_pass(StageContext& ctx, const HiresInput& in, const HiresSize& si
   p.cfg = s.hires.cfg;
   p.guidance = s.hires.distilled_cfg;
   p.seeds = {in.seed};
-  p.noise_source = ctx.noise_source;
-  p.step_cache = ctx.step_cache;
+  p.noise_source = ctx.request.noise_source;
+  p.step_cache = ctx.request.step_cache;
   p.latent_height = size.height / f;
   p.latent_width = size.width / f;
   p.job_no = in.job_no;
@@ -37,10 +38,11 @@ PassSpec hires_pass(StageContext& ctx, const HiresInput& in, const HiresSize& si
 }
 }  // namespace
 
-int hires_step_count(const GenerationSettings& s, int multiple, int64_t f) {
+int hires_step_count(const GenerationRequest& r, int multiple, int64_t f) {
+  const GenerationSettings& s = r.settings;
   const HiresSize size = hires_size(s, multiple);
   PassSpec p;
-  p.scheduler = s.hires.scheduler.empty() ? s.scheduler : s.hires.scheduler;
+  p.scheduler = r.hires->scheduler;
   p.steps = s.hires.steps > 0 ? s.hires.steps : s.steps;
   p.denoise = s.denoising_strength;
   p.explicit_steps = true;
@@ -51,10 +53,9 @@ int hires_step_count(const GenerationSettings& s, int multiple, int64_t f) {
 }
 
 Image run_hires_fix(StageContext& ctx, const HiresInput& in, bool* interrupted) {
-  const GenerationSettings& s = ctx.settings;
   const int64_t f = ctx.models.vae().config().downscale();
-  const HiresSize size = hires_size(s, static_cast<int>(2 * f));
-  const UpscalerChoice choice = resolve_upscaler(s.hires.upscaler, ctx.models.options().models_dir, "hr_upscaler");
+  const HiresSize size = hires_size(ctx.settings(), static_cast<int>(2 * f));
+  const UpscalerChoice& choice = ctx.request.hires->upscaler;
   PassSpec pass = hires_pass(ctx, in, size, f);
   if (choice.kind == UpscalerChoice::Kind::Latent) {
     pass.init_latent = imaging::resize_tensor(in.latent, pass.latent_height, pass.latent_width, choice.latent_mode);

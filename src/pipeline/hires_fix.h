@@ -29,7 +29,7 @@ struct HiresInput {
 
 // The upscaled, re-denoised image; sets *interrupted when the user stopped it.
 Image run_hires_fix(StageContext& ctx, const HiresInput& in, bool* interrupted);
-int hires_step_count(const GenerationSettings& s, int multiple, int64_t latent_factor);
+int hires_step_count(const GenerationRequest& request, int multiple, int64_t latent_factor);
 InfotextParams hires_infotext(const GenerationSettings& s);
 
 }  // namespace fluxgen

@@ -71,12 +71,8 @@ UpscalerChoice resolve_upscaler(const std::string& name, const std::string& mode
     c.path = *found;
     return c;
   }
-  std::string where = models_dir.empty() ? "no --models-dir was given" : "looked in ";
-  if (!models_dir.empty()) {
-    std::vector<std::string> all;
-    for (const auto& n : model_folder_names(ModelFolder::Upscalers)) all.push_back((std::filesystem::path(models_dir) / n).string());
-    where += join(all, ", ");
-  }
+  const std::string where = models_dir.empty() ? "no --models-dir was given"
+                                               : "looked in " + model_folder_list(models_dir, ModelFolder::Upscalers);
   throw FieldError(field, "unknown upscaler \"" + name + "\": not one of " + join(builtin_upscaler_names(), ", ") +
                               ", and no upscaler file of that name (" + where + ")");
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <regex>
 
 #include "io/tensor_store.h"
 #include "models/checkpoint_inspector.h"
@@ -100,12 +101,41 @@ std::vector<std::string> list_model_files(const std::vector<std::string>& folder
   return out;
 }
 
+std::string model_name_key(std::string_view name) {
+  // "name.safetensors [0123abcd45]" -> "name.safetensors": A1111 titles carry the short hash.
+  static const std::regex title(R"(^(.*\S)\s+\[[0-9a-fA-F]{8,64}\]$)");
+  const std::string s = trim(name);
+  std::smatch m;
+  if (std::regex_match(s, m, title)) return m[1].str();
+  return s;
+}
+
+bool model_file_matches(const std::string& path, std::string_view name) {
+  const std::string key = model_name_key(name);
+  if (key.empty()) return false;
+  const fs::path p(path);
+  return p.stem().string() == key || p.filename().string() == key;
+}
+
 std::optional<std::string> find_model_file(const std::vector<std::string>& folders, const std::string& name) {
-  for (const auto& f : list_model_files(folders)) {
-    const fs::path p(f);
-    if (p.stem().string() == name || p.filename().string() == name) return f;
-  }
+  for (const auto& f : list_model_files(folders))
+    if (model_file_matches(f, name)) return f;
   return std::nullopt;
+}
+
+std::string model_folder_list(const std::string& models_dir, ModelFolder kind) {
+  std::vector<std::string> where;
+  for (const std::string& f : model_folder_names(kind)) where.push_back((fs::path(models_dir) / f).string());
+  return join(where, ", ");
+}
+
+std::string resolve_detector_file(const std::string& name, const std::string& models_dir) {
+  std::error_code ec;
+  if (fs::is_regular_file(name, ec)) return name;
+  if (const auto found = find_model_file(model_folders(models_dir, ModelFolder::Detectors), name)) return *found;
+  fail("ADetailer model \"", name, "\" not found: not a file, and not in ",
+       models_dir.empty() ? std::string("any folder (no --models-dir given)") : model_folder_list(models_dir, ModelFolder::Detectors),
+       " (Ultralytics checkpoints such as face_yolov8n.pt / face_yolov8s.pt)");
 }
 
 ModelFiles discover_models(const ModelRequest& req) {

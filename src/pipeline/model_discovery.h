@@ -6,6 +6,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fluxgen {
@@ -20,8 +21,17 @@ std::vector<std::string> model_folder_names(ModelFolder kind);
 
 // Weight files (.safetensors, .sft, .pt, .pth, .ckpt, .bin, .gguf) directly in the folders.
 std::vector<std::string> list_model_files(const std::vector<std::string>& folders);
-// A file in the folders whose stem (or file name) equals `name`; nullopt when none.
+// The one rule from a name a user gives to a model file, for the CLI and the server alike: the name
+// trimmed and any A1111 title hash dropped ("flux1-dev.safetensors [0123abcd45]"), then equal to
+// the file's stem or file name.
+std::string model_name_key(std::string_view name);
+bool model_file_matches(const std::string& path, std::string_view name);
+// A file in the folders that `name` matches; nullopt when none.
 std::optional<std::string> find_model_file(const std::vector<std::string>& folders, const std::string& name);
+// models_dir's folders of `kind` ("M/adetailer, M/ultralytics, ..."), for messages.
+std::string model_folder_list(const std::string& models_dir, ModelFolder kind);
+// An ADetailer detector: a file path, or a name in the detector folders. Throws naming both.
+std::string resolve_detector_file(const std::string& name, const std::string& models_dir);
 
 struct ModelRequest {
   std::string model;       // file, folder or name

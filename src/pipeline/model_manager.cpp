@@ -178,20 +178,8 @@ std::string ModelManager::resolve_lora(const std::string& name) const {
   const auto found = find_model_file(model_folders(options_.models_dir, ModelFolder::Loras), name);
   if (found) return *found;
   if (options_.models_dir.empty()) fail("LoRA \"", name, "\" not found: no such file (and no --models-dir to look in)");
-  std::vector<std::string> where;
-  for (const auto& f : model_folder_names(ModelFolder::Loras)) where.push_back((fs::path(options_.models_dir) / f).string());
-  fail("LoRA \"", name, "\" not found: not a file, and no LoRA of that name (file stem) in ", join(where, ", "));
-}
-
-std::string ModelManager::resolve_detector(const std::string& name) const {
-  std::error_code ec;
-  if (fs::is_regular_file(name, ec)) return name;
-  if (const auto found = find_model_file(model_folders(options_.models_dir, ModelFolder::Detectors), name)) return *found;
-  std::vector<std::string> where;
-  for (const auto& f : model_folder_names(ModelFolder::Detectors)) where.push_back((fs::path(options_.models_dir) / f).string());
-  fail("ADetailer model \"", name, "\" not found: not a file, and not in ",
-       options_.models_dir.empty() ? std::string("any folder (no --models-dir given)") : join(where, ", "),
-       " (Ultralytics checkpoints such as face_yolov8n.pt / face_yolov8s.pt)");
+  fail("LoRA \"", name, "\" not found: not a file, and no LoRA of that name (file stem) in ",
+       model_folder_list(options_.models_dir, ModelFolder::Loras));
 }
 
 const Upscaler& ModelManager::upscaler(const std::string& path) {

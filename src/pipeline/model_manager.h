@@ -89,8 +89,6 @@ class ModelManager {
   // Resolves a LoRA name or path: a file (unless loras_by_name_only), or a file stem in the LoRA
   // folders.
   std::string resolve_lora(const std::string& name_or_path) const;
-  // An ADetailer detector ("face_yolov8s.pt") in the detector folders, or a path.
-  std::string resolve_detector(const std::string& name_or_path) const;
   // Loaded once and kept (small models).
   const Upscaler& upscaler(const std::string& path);
   const yolo::YoloDetector& detector(const std::string& path);

@@ -10,14 +10,16 @@
 #include "models/flux/flux_model.h"
 #include "pipeline/progress.h"
 #include "pipeline/text_conditioning.h"
+#include "sampling/samplers.h"
+#include "sampling/schedules.h"
 #include "sampling/torch_rng.h"
 
 namespace fluxgen {
 
 struct PassSpec {
   std::string job = "txt2img";        // progress label
-  std::string sampler = "Euler";
-  std::string scheduler = "Simple";
+  sampling::Sampler sampler = sampling::Sampler::Euler;
+  sampling::Scheduler scheduler = sampling::Scheduler::Simple;
   int steps = 20;
   // Denoising strength for a pass from `init_latent`; ignored for txt2img.
   double denoise = 1.0;

@@ -1,11 +1,11 @@
-// What every generation stage shares: the loaded models, the progress tracker, the resolved
-// settings, and where notes for the user go. Plus the two conversions every stage needs.
+// What every generation stage shares: the loaded models, the progress tracker, the parsed request,
+// and where notes for the user go. Plus the two conversions every stage needs.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "io/image/image.h"
-#include "pipeline/generation_settings.h"
+#include "pipeline/generation_request.h"
 #include "pipeline/model_manager.h"
 #include "pipeline/progress.h"
 #include "sampling/torch_rng.h"
@@ -15,10 +15,9 @@ namespace fluxgen {
 struct StageContext {
   ModelManager& models;
   ProgressTracker& progress;
-  const GenerationSettings& settings;
-  sampling::NoiseSource noise_source;
+  const GenerationRequest& request;  // every pass starts its own step-cache state from request.step_cache
   std::vector<std::string>& notes;
-  flux::StepCacheSettings step_cache;  // every pass starts its own cache state with these
+  const GenerationSettings& settings() const { return request.settings; }
 };
 
 // RGB image -> scaled latent [1, 16, h, w] through the autoencoder (tiled when large).

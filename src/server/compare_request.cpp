@@ -36,7 +36,7 @@ CompareRequest compare_request_from(const json::Value& body, const OptionValues&
   if (!body.is_object()) throw validation_error("body", "must be a JSON object");
   CompareRequest r;
   r.options = storage_options(body);
-  r.settings = settings_from_request(body, GenerationMode::Txt2Img, options, catalog);
+  r.settings = request_from_body(body, GenerationMode::Txt2Img, options, catalog).settings;
   try {
     check_comparison_settings(r.settings);
   } catch (const FieldError& e) {

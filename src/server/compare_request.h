@@ -1,5 +1,5 @@
 // A POST /fluxgen/v1/compare body -> what the comparison runs, checked before the job takes a place
-// in the queue: the txt2img fields as /sdapi/v1/txt2img checks them (settings_from_request), what a
+// in the queue: the txt2img fields as /sdapi/v1/txt2img checks them (request_from_body), what a
 // comparison can run (check_comparison_settings), and "storage_options", the options to compare
 // (absent: all eight; the reference always runs first). Throws ApiError (422 naming the field, 404
 // for a model or LoRA that is not installed).

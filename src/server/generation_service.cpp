@@ -91,9 +91,9 @@ T GenerationService::run_queued(std::function<T()> work, const char* what) {
 
 json::Value GenerationService::generate(const json::Value& body, GenerationMode mode) {
   if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
-  GenerationSettings settings = settings_from_request(body, mode, options_.values(), catalog_);
+  GenerationRequest request = request_from_body(body, mode, options_.values(), catalog_);
   const JobReport report = run_queued<JobReport>(
-      [this, s = std::move(settings)]() mutable { return run_job(std::move(s)); }, "generating");
+      [this, r = std::move(request)]() mutable { return run_job(std::move(r)); }, "generating");
   return generation_response(body, mode, report);
 }
 
@@ -133,7 +133,7 @@ json::Value GenerationService::compare(const json::Value& body) {
       "comparing storage options");
 }
 
-JobReport GenerationService::run_job(GenerationSettings settings) {
+JobReport GenerationService::run_job(GenerationRequest request) {
   const OptionValues o = options_.values();
   skipped_ = false;
   preview_.reset(o.preview_type);
@@ -146,7 +146,7 @@ JobReport GenerationService::run_job(GenerationSettings settings) {
   }
   Generator generator(models_, hashes_, progress_);
   try {
-    report.result = generator.run(std::move(settings));
+    report.result = generator.run(std::move(request));
   } catch (...) {
     progress_.end();  // /progress must not report a failed job as running
     // What the failed job allocated is freed by now; its cached blocks go back to the driver too.

@@ -56,7 +56,7 @@ class GenerationService {
   HashCache& hashes() { return hashes_; }
 
  private:
-  JobReport run_job(GenerationSettings settings);  // on the worker thread
+  JobReport run_job(GenerationRequest request);  // on the worker thread
   // Queues `work` and waits for it; its errors become ApiErrors. `what` names it in messages.
   template <typename T>
   T run_queued(std::function<T()> work, const char* what);

@@ -1,7 +1,6 @@
 #include "server/model_catalog.h"
 
 #include <filesystem>
-#include <regex>
 
 #include "util/strings.h"
 
@@ -23,15 +22,6 @@ std::vector<CatalogEntry> scan(const std::string& models_dir, ModelFolder kind) 
   return out;
 }
 
-// "name.safetensors [0123abcd45]" -> "name.safetensors": A1111 titles carry the short hash.
-std::string strip_title_hash(std::string_view name) {
-  static const std::regex title(R"(^(.*\S)\s+\[[0-9a-fA-F]{8,64}\]$)");
-  std::cmatch m;
-  const std::string s(name);
-  if (std::regex_match(s.c_str(), m, title)) return m[1].str();
-  return s;
-}
-
 }  // namespace
 
 ModelCatalog::ModelCatalog(std::string models_dir) : models_dir_(std::move(models_dir)) {
@@ -51,15 +41,13 @@ void ModelCatalog::refresh(ModelFolder kind) {
 }
 
 std::optional<CatalogEntry> ModelCatalog::lookup(ModelFolder kind, std::string_view name_in) const {
-  const std::string name = strip_title_hash(trim(name_in));
-  if (name.empty()) return std::nullopt;
   // A path counts by its file name only: the file must be one of the listed ones.
-  const std::string base = fs::path(name).filename().string();
+  const std::string base = fs::path(model_name_key(name_in)).filename().string();
   std::lock_guard<std::mutex> lock(mu_);
   const auto it = lists_.find(kind);
   if (it == lists_.end()) return std::nullopt;
   for (const CatalogEntry& e : it->second)
-    if (e.filename == base || e.name == base) return e;
+    if (model_file_matches(e.path, base)) return e;
   return std::nullopt;
 }
 
@@ -77,10 +65,6 @@ std::optional<CatalogEntry> ModelCatalog::find_any(const std::vector<ModelFolder
   return std::nullopt;
 }
 
-std::string ModelCatalog::folder_names(ModelFolder kind) const {
-  std::vector<std::string> where;
-  for (const std::string& f : model_folder_names(kind)) where.push_back((fs::path(models_dir_) / f).string());
-  return join(where, ", ");
-}
+std::string ModelCatalog::folder_names(ModelFolder kind) const { return model_folder_list(models_dir_, kind); }
 
 }  // namespace fluxgen::server

@@ -4,10 +4,7 @@
 
 #include "io/image/image_io.h"
 #include "nn/storage_option.h"
-#include "pipeline/adetailer/adetailer_args.h"
 #include "pipeline/image_upscale.h"
-#include "sampling/samplers.h"
-#include "sampling/schedules.h"
 #include "server/api_error.h"
 #include "text/prompt.h"
 #include "util/error.h"
@@ -22,22 +19,6 @@ namespace {
 std::string field_used(const json::Value& body, const char* own, const char* override_key) {
   if (body.contains(own)) return own;
   return std::string("override_settings.") + override_key;
-}
-
-void check_name(const char* field, const std::string& name, void (*parse)(std::string_view)) {
-  try {
-    parse(name);
-  } catch (const Error& e) {
-    throw validation_error(field, e.what());
-  }
-}
-
-void check_image(const char* field, const std::string& base64) {
-  try {
-    decode_image_base64(base64, field);
-  } catch (const Error& e) {
-    throw validation_error(field, e.what());
-  }
 }
 
 bool is_path(const std::string& name) { return name.find('/') != std::string::npos || name.find('\\') != std::string::npos; }
@@ -103,16 +84,12 @@ std::string preset_prefix(const json::Value& body, const GenerationSettings& s, 
   return "preset \"" + s.preset + "\" needs a model file that is not installed: ";
 }
 
-void check_adetailer(const json::Value& body, ModelCatalog& catalog, const GenerationSettings& s) {
-  adetailer::ADetailerScriptArgs args;
-  try {
-    args = adetailer::parse_adetailer_script_args(s.adetailer);
-  } catch (const Error& e) {
-    throw validation_error("alwayson_scripts.ADetailer.args", e.what());
-  }
-  if (!args.enabled) return;
-  for (const adetailer::ADetailerArgs& unit : args.units) {
-    if (unit.need_skip() || unit.is_mediapipe()) continue;
+// The server's rule for detectors: names in the detector folders only, 404 when not installed.
+void check_adetailer(const json::Value& body, ModelCatalog& catalog, const GenerationRequest& r) {
+  const GenerationSettings& s = r.settings;
+  for (const ADetailerUnitRequest& u : r.adetailer) {
+    const adetailer::ADetailerArgs& unit = u.args;
+    if (unit.is_mediapipe()) continue;
     if (is_path(unit.ad_model))
       throw validation_error("alwayson_scripts.ADetailer.args", "ad_model \"" + unit.ad_model +
                                                                     "\" is a path; name a file of the detector folders");
@@ -124,6 +101,7 @@ void check_adetailer(const json::Value& body, ModelCatalog& catalog, const Gener
   }
 }
 
+// The server's rule for HiRes.fix's upscaler: a built-in or a file of the upscaler folders by name.
 void check_hires(const json::Value& body, ModelCatalog& catalog, const GenerationSettings& s) {
   if (!s.hires.enabled) return;
   if (is_path(s.hires.upscaler))
@@ -134,15 +112,20 @@ void check_hires(const json::Value& body, ModelCatalog& catalog, const Generatio
   } catch (const FieldError& e) {
     throw validation_error(e.field(), preset_prefix(body, s, "hr_upscaler") + e.reason());
   }
-  if (!s.hires.sampler.empty()) check_name("hr_sampler_name", s.hires.sampler, [](std::string_view n) { sampling::parse_sampler(n); });
-  if (!s.hires.scheduler.empty())
-    check_name("hr_scheduler", s.hires.scheduler, [](std::string_view n) { sampling::parse_scheduler(n); });
+}
+
+// A FieldError of the shared parsing, as the 422 naming the field this client used.
+ApiError as_validation_error(const json::Value& body, const FieldError& e) {
+  std::string field = e.field();
+  if (field == "sampler_name" && !body.contains("sampler_name") && body.contains("sampler_index")) field = "sampler_index";
+  if (field == "forge_unet_storage_dtype") field = field_used(body, "fluxgen_storage", "forge_unet_storage_dtype");
+  return validation_error(field, e.reason());
 }
 
 }  // namespace
 
-GenerationSettings settings_from_request(const json::Value& body, GenerationMode mode, const OptionValues& options,
-                                         ModelCatalog& catalog) {
+GenerationRequest request_from_body(const json::Value& body, GenerationMode mode, const OptionValues& options,
+                                    ModelCatalog& catalog) {
   if (!body.is_object()) throw validation_error("body", "must be a JSON object");
   json::Value patch = body;
   json::Object& fields = patch.as_object();
@@ -173,22 +156,25 @@ GenerationSettings settings_from_request(const json::Value& body, GenerationMode
   }
   s.images_are_paths = false;
 
-  check_name(body.contains("sampler_name") || !body.contains("sampler_index") ? "sampler_name" : "sampler_index", s.sampler, [](std::string_view n) { sampling::parse_sampler(n); });
-  check_name("scheduler", s.scheduler, [](std::string_view n) { sampling::parse_scheduler(n); });
+  // Names parsed once (the generator reads the types), then the server's own rules for files
+  // (names inside the models folders, 404 when not installed), then the files and images.
+  GenerationRequest r;
   try {
-    s.storage = parse_storage_option(s.storage).label;
-  } catch (const Error& e) {
-    throw validation_error(field_used(body, "fluxgen_storage", "forge_unet_storage_dtype"), e.what());
+    r = parse_request(std::move(s));
+  } catch (const FieldError& e) {
+    throw as_validation_error(body, e);
   }
-  check_hires(body, catalog, s);
-  resolve_models(body, options, catalog, s);
-  resolve_loras(catalog, s);
-  check_adetailer(body, catalog, s);
-  if (mode == GenerationMode::Img2Img) {
-    check_image("init_images", s.init_image);
-    if (!s.mask.empty()) check_image("mask", s.mask);
+  r.settings.storage = r.storage.label;  // Forge's spelling in the API's info, whatever alias was sent
+  check_hires(body, catalog, r.settings);
+  resolve_models(body, options, catalog, r.settings);
+  resolve_loras(catalog, r.settings);
+  check_adetailer(body, catalog, r);
+  try {
+    resolve_request_files(r, catalog.models_dir());
+  } catch (const FieldError& e) {
+    throw as_validation_error(body, e);
   }
-  return s;
+  return r;
 }
 
 }  // namespace fluxgen::server

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "io/json.h"
-#include "pipeline/generation_settings.h"
+#include "pipeline/generation_request.h"
 #include "server/api_options.h"
 #include "server/model_catalog.h"
 
@@ -15,8 +15,9 @@ namespace fluxgen::server {
 
 enum class GenerationMode { Txt2Img, Img2Img };
 
-// Throws ApiError.
-GenerationSettings settings_from_request(const json::Value& body, GenerationMode mode, const OptionValues& options,
-                                         ModelCatalog& catalog);
+// The request, parsed (pipeline/generation_request.h) and its files resolved by the server's
+// rules. Throws ApiError.
+GenerationRequest request_from_body(const json::Value& body, GenerationMode mode, const OptionValues& options,
+                                    ModelCatalog& catalog);
 
 }  // namespace fluxgen::server

@@ -39,10 +39,9 @@ Tensor ClipEncoderLayer::forward(const Tensor& x) const {
   return ops::add(h, mlp.forward(layer_norm2.forward(h)));
 }
 
-std::vector<std::pair<std::string, nn::Linear*>> ClipEncoderLayer::linear_layers() {
-  return {{"self_attn.q_proj", &self_attn.q_proj},   {"self_attn.k_proj", &self_attn.k_proj},
-          {"self_attn.v_proj", &self_attn.v_proj},   {"self_attn.out_proj", &self_attn.out_proj},
-          {"mlp.fc1", &mlp.fc1},                     {"mlp.fc2", &mlp.fc2}};
+void ClipEncoderLayer::for_each_linear(const nn::LinearVisitor& f) {
+  for (nn::Linear* l : {&self_attn.q_proj, &self_attn.k_proj, &self_attn.v_proj, &self_attn.out_proj, &mlp.fc1, &mlp.fc2})
+    f(*l);
 }
 
 }  // namespace fluxgen::clip

@@ -35,7 +35,7 @@ struct ClipEncoderLayer {
   ClipEncoderLayer(const Weights& w, const ClipTextConfig& c, const nn::StoragePolicy& policy);
   Tensor forward(const Tensor& x) const;
   // Linear layers by their module names within the layer ("self_attn.q_proj", ...).
-  std::vector<std::pair<std::string, nn::Linear*>> linear_layers();
+  void for_each_linear(const nn::LinearVisitor& f);
 
   nn::LayerNorm layer_norm1, layer_norm2;
   ClipAttention self_attn;

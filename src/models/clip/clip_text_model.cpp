@@ -78,11 +78,9 @@ ClipTextOutput ClipTextModel::forward(const std::vector<int32_t>& ids) const {
 }
 
 std::vector<std::pair<std::string, nn::Linear*>> ClipTextModel::linear_layers() {
-  std::vector<std::pair<std::string, nn::Linear*>> out;
-  for (size_t i = 0; i < layers.size(); ++i)
-    for (auto& [name, lin] : layers[i].linear_layers())
-      out.emplace_back("text_model.encoder.layers." + std::to_string(i) + "." + name, lin);
-  return out;
+  return nn::linears_by_key(source_.prefix(), [this](const nn::LinearVisitor& f) {
+    for (ClipEncoderLayer& l : layers) l.for_each_linear(f);
+  });
 }
 
 }  // namespace fluxgen::clip

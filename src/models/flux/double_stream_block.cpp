@@ -13,7 +13,9 @@ StreamWeights::StreamWeights(const Weights& w, const std::string& s, const FluxC
 DoubleStreamBlock::DoubleStreamBlock(const Weights& w, const FluxConfig& c, const nn::StoragePolicy& policy)
     : img(w, "img", c, policy), txt(w, "txt", c, policy), heads_(c.num_heads) {}
 
-void DoubleStreamBlock::forward(Tensor& img_x, Tensor& txt_x, const Tensor& vec, const RopeTables& pe) const {
+StreamPair DoubleStreamBlock::forward(const Tensor& img_in, const Tensor& txt_in, const Tensor& vec,
+                                      const RopeTables& pe) const {
+  Tensor img_x = img_in, txt_x = txt_in;
   const auto img_m = img.mod.forward(vec);
   const auto txt_m = txt.mod.forward(vec);
   const HeadsQKV iq = split_qkv(img.attn_qkv.forward(modulated_norm(img_x, img_m[0])), heads_, img.attn_norm);
@@ -30,6 +32,7 @@ void DoubleStreamBlock::forward(Tensor& img_x, Tensor& txt_x, const Tensor& vec,
   txt_x = gated_residual(txt_x, txt_m[0], txt.attn_proj.forward(txt_attn));
   txt_x = gated_residual(txt_x, txt_m[1],
                          txt.mlp_2.forward(ops::gelu_tanh(txt.mlp_0.forward(modulated_norm(txt_x, txt_m[1])))));
+  return {img_x, txt_x};
 }
 
 }  // namespace fluxgen::flux

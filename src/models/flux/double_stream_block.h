@@ -15,6 +15,18 @@ struct StreamWeights {
   nn::Linear mlp_0, mlp_2;
   StreamWeights() = default;
   StreamWeights(const Weights& w, const std::string& stream, const FluxConfig& c, const nn::StoragePolicy& policy);
+  void for_each_linear(const nn::LinearVisitor& f) {
+    mod.for_each_linear(f);
+    f(attn_qkv);
+    f(attn_proj);
+    f(mlp_0);
+    f(mlp_2);
+  }
+};
+
+// A double block's two outputs.
+struct StreamPair {
+  Tensor img, txt;
 };
 
 class DoubleStreamBlock {
@@ -22,7 +34,11 @@ class DoubleStreamBlock {
   DoubleStreamBlock() = default;
   DoubleStreamBlock(const Weights& w, const FluxConfig& c, const nn::StoragePolicy& policy);
   // img [B, Li, hidden], txt [B, Lt, hidden], vec [B, hidden]; pe over [txt, img].
-  void forward(Tensor& img, Tensor& txt, const Tensor& vec, const RopeTables& pe) const;
+  StreamPair forward(const Tensor& img, const Tensor& txt, const Tensor& vec, const RopeTables& pe) const;
+  void for_each_linear(const nn::LinearVisitor& f) {
+    img.for_each_linear(f);
+    txt.for_each_linear(f);
+  }
 
   StreamWeights img, txt;
 

@@ -20,6 +20,7 @@ class Modulation {
   Modulation() = default;
   Modulation(const Weights& w, int64_t hidden, int triples, const nn::StoragePolicy& policy);
   std::vector<ModulationOut> forward(const Tensor& vec) const;
+  void for_each_linear(const nn::LinearVisitor& f) { f(lin); }
   nn::Linear lin;
 
  private:

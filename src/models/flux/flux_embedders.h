@@ -17,6 +17,10 @@ class MLPEmbedder {
   MLPEmbedder() = default;
   MLPEmbedder(const Weights& w, int64_t in_dim, int64_t hidden);
   Tensor forward(const Tensor& x) const;
+  void for_each_linear(const nn::LinearVisitor& f) {
+    f(in_layer);
+    f(out_layer);
+  }
   nn::Linear in_layer, out_layer;
 };
 

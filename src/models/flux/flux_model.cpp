@@ -116,40 +116,25 @@ Tensor FluxModel::run_single_blocks(const Tensor& img, const Tensor& txt, const 
 
 void FluxModel::run_double_block(size_t i, Tensor& img, Tensor& txt, const Tensor& vec, const RopeTables& pe) const {
   if (hooks_) hooks_->before_block(i);
-  double_blocks[i].forward(img, txt, vec, pe);
+  StreamPair out = double_blocks[i].forward(img, txt, vec, pe);
+  img = std::move(out.img);
+  txt = std::move(out.txt);
   if (hooks_) hooks_->after_block(i);
 }
 
+void FluxModel::for_each_linear(const nn::LinearVisitor& f) {
+  f(img_in);
+  f(txt_in);
+  time_in.for_each_linear(f);
+  vector_in.for_each_linear(f);
+  if (config_.guidance_embed) guidance_in.for_each_linear(f);
+  for (DoubleStreamBlock& b : double_blocks) b.for_each_linear(f);
+  for (SingleStreamBlock& b : single_blocks) b.for_each_linear(f);
+  final_layer.for_each_linear(f);
+}
+
 std::vector<std::pair<std::string, nn::Linear*>> FluxModel::linear_layers() {
-  std::vector<std::pair<std::string, nn::Linear*>> out;
-  out.emplace_back("img_in", &img_in);
-  out.emplace_back("txt_in", &txt_in);
-  for (auto [name, e] : {std::pair<const char*, MLPEmbedder*>{"time_in", &time_in}, {"vector_in", &vector_in},
-                         {"guidance_in", &guidance_in}}) {
-    if (std::string(name) == "guidance_in" && !config_.guidance_embed) continue;
-    out.emplace_back(std::string(name) + ".in_layer", &e->in_layer);
-    out.emplace_back(std::string(name) + ".out_layer", &e->out_layer);
-  }
-  for (size_t i = 0; i < double_blocks.size(); ++i) {
-    const std::string b = "double_blocks." + std::to_string(i) + ".";
-    for (auto [s, sw] : {std::pair<const char*, StreamWeights*>{"img", &double_blocks[i].img}, {"txt", &double_blocks[i].txt}}) {
-      const std::string p = b + s;
-      out.emplace_back(p + "_mod.lin", &sw->mod.lin);
-      out.emplace_back(p + "_attn.qkv", &sw->attn_qkv);
-      out.emplace_back(p + "_attn.proj", &sw->attn_proj);
-      out.emplace_back(p + "_mlp.0", &sw->mlp_0);
-      out.emplace_back(p + "_mlp.2", &sw->mlp_2);
-    }
-  }
-  for (size_t i = 0; i < single_blocks.size(); ++i) {
-    const std::string b = "single_blocks." + std::to_string(i) + ".";
-    out.emplace_back(b + "linear1", &single_blocks[i].linear1);
-    out.emplace_back(b + "linear2", &single_blocks[i].linear2);
-    out.emplace_back(b + "modulation.lin", &single_blocks[i].modulation.lin);
-  }
-  out.emplace_back("final_layer.linear", &final_layer.linear);
-  out.emplace_back("final_layer.adaLN_modulation.1", &final_layer.adaLN_modulation_1);
-  return out;
+  return nn::linears_by_key(source_.prefix(), [this](const nn::LinearVisitor& f) { for_each_linear(f); });
 }
 
 std::map<std::string, WeightUsage> FluxModel::weight_usage() {

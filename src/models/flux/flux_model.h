@@ -65,7 +65,9 @@ class FluxModel {
   const FluxConfig& config() const { return config_; }
   // The weights in BFL names (for LoRA re-merging from the mapped originals).
   const Weights& source() const { return source_; }
-  // Every linear layer with its BFL module name ("double_blocks.0.img_attn.qkv").
+  // Visits every linear layer, in checkpoint order.
+  void for_each_linear(const nn::LinearVisitor& f);
+  // Every linear layer with its BFL module name ("double_blocks.0.img_attn.qkv"), from its key.
   std::vector<std::pair<std::string, nn::Linear*>> linear_layers();
   // Bytes of every weight by dtype name, as held in memory now.
   std::map<std::string, WeightUsage> weight_usage();

@@ -10,6 +10,10 @@ class LastLayer {
   LastLayer() = default;
   LastLayer(const Weights& w, const FluxConfig& c);
   Tensor forward(const Tensor& x, const Tensor& vec) const;
+  void for_each_linear(const nn::LinearVisitor& f) {
+    f(linear);
+    f(adaLN_modulation_1);
+  }
 
   nn::Linear adaLN_modulation_1;  // adaLN_modulation.1 (index 0 is the SiLU)
   nn::Linear linear;

@@ -11,6 +11,11 @@ class SingleStreamBlock {
   SingleStreamBlock() = default;
   SingleStreamBlock(const Weights& w, const FluxConfig& c, const nn::StoragePolicy& policy);
   Tensor forward(const Tensor& x, const Tensor& vec, const RopeTables& pe) const;
+  void for_each_linear(const nn::LinearVisitor& f) {
+    f(linear1);
+    f(linear2);
+    modulation.for_each_linear(f);
+  }
 
   nn::Linear linear1, linear2;
   QKNorm norm;

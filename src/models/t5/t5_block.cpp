@@ -45,18 +45,15 @@ Tensor T5Block::forward(const Tensor& x, const Tensor& bias) const {
   return ops::add(h, ff.forward(ff_norm.forward(h)));
 }
 
-std::vector<std::pair<std::string, nn::Linear*>> T5Block::linear_layers() {
-  std::vector<std::pair<std::string, nn::Linear*>> out = {
-      {"layer.0.SelfAttention.q", &attention.q}, {"layer.0.SelfAttention.k", &attention.k},
-      {"layer.0.SelfAttention.v", &attention.v}, {"layer.0.SelfAttention.o", &attention.o}};
+void T5Block::for_each_linear(const nn::LinearVisitor& f) {
+  for (nn::Linear* l : {&attention.q, &attention.k, &attention.v, &attention.o}) f(*l);
   if (ff.gated) {
-    out.emplace_back("layer.1.DenseReluDense.wi_0", &ff.wi_0);
-    out.emplace_back("layer.1.DenseReluDense.wi_1", &ff.wi_1);
+    f(ff.wi_0);
+    f(ff.wi_1);
   } else {
-    out.emplace_back("layer.1.DenseReluDense.wi", &ff.wi);
+    f(ff.wi);
   }
-  out.emplace_back("layer.1.DenseReluDense.wo", &ff.wo);
-  return out;
+  f(ff.wo);
 }
 
 }  // namespace fluxgen::t5

@@ -37,7 +37,7 @@ struct T5Block {
   T5Block(const Weights& w, const T5Config& c, const nn::StoragePolicy& policy);
   Tensor forward(const Tensor& x, const Tensor& bias) const;
   // Linear layers by module name within the block ("layer.0.SelfAttention.q", ...).
-  std::vector<std::pair<std::string, nn::Linear*>> linear_layers();
+  void for_each_linear(const nn::LinearVisitor& f);
 
   nn::RMSNorm attention_norm;  // layer.0.layer_norm
   T5Attention attention;       // layer.0.SelfAttention

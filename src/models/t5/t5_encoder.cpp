@@ -59,11 +59,9 @@ Tensor T5Encoder::forward(const std::vector<int32_t>& ids) const {
 }
 
 std::vector<std::pair<std::string, nn::Linear*>> T5Encoder::linear_layers() {
-  std::vector<std::pair<std::string, nn::Linear*>> out;
-  for (size_t i = 0; i < blocks.size(); ++i)
-    for (auto& [name, lin] : blocks[i].linear_layers())
-      out.emplace_back("encoder.block." + std::to_string(i) + "." + name, lin);
-  return out;
+  return nn::linears_by_key(source_.prefix(), [this](const nn::LinearVisitor& f) {
+    for (T5Block& b : blocks) b.for_each_linear(f);
+  });
 }
 
 }  // namespace fluxgen::t5
