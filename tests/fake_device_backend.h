@@ -1,7 +1,8 @@
 // A stand-in accelerator for machines without a GPU, registered as Device::CUDA in tests. Its
 // tensors' bytes live in host memory the host cannot read: each storage's data pointer is an
 // inaccessible (PROT_NONE) mapping, the real bytes sit in a registry beside it. Every op maps its
-// arguments back to host tensors, runs the CPU backend and labels the results as device tensors.
+// arguments back to host tensors, runs the CPU backend and labels the results as device tensors
+// (ForwardingBackend's arg/result hooks).
 // A model that reads device memory on the host crashes the test; one that sends a host-only op
 // a device tensor fails with that op's "not on the host" error. Numerics are the CPU backend's.
 // It also keeps a GPU's books: bytes in use and their peak, an optional capacity past which an
@@ -17,14 +18,16 @@
 #include <mutex>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/forwarding_backend.h"
 #include "tensor/convert.h"
 #include "util/error.h"
 
 namespace fluxgen::test {
 
-class FakeDeviceBackend final : public Backend {
+class FakeDeviceBackend final : public ForwardingBackend {
  public:
   const char* name() const override { return "fake-device"; }
+  std::string device_name() override { return name(); }
 
   // Host tensor -> device tensor sharing its bytes (no copy; the registry keeps them alive).
   Tensor to_device(const Tensor& host) {
@@ -125,58 +128,12 @@ class FakeDeviceBackend final : public Backend {
   Tensor upload(const Tensor& host) override { return to_device(to_f32(host)); }
   Tensor upload_weight(const Tensor& host) override { return to_device(host.clone()); }
   Tensor download(const Tensor& t) override { return to_f32(to_host_view(t)).clone(); }
-  Tensor dequantize(const Tensor& w) override { return to_device(cpu_.dequantize(h(w))); }
-  Tensor linear(const Tensor& x, const Tensor& w, const Tensor* b) override {
-    return to_device(cpu_.linear(h(x), h(w), hp(b).get()));
-  }
-  Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, bool causal,
-                   float scale) override {
-    return to_device(cpu_.attention(h(q), h(k), h(v), hp(bias).get(), causal, scale));
-  }
-  Tensor layer_norm(const Tensor& x, const Tensor* w, const Tensor* b, float eps) override {
-    return to_device(cpu_.layer_norm(h(x), hp(w).get(), hp(b).get(), eps));
-  }
-  Tensor rms_norm(const Tensor& x, const Tensor* w, float eps) override {
-    return to_device(cpu_.rms_norm(h(x), hp(w).get(), eps));
-  }
-  Tensor group_norm(const Tensor& x, int groups, const Tensor* w, const Tensor* b, float eps) override {
-    return to_device(cpu_.group_norm(h(x), groups, hp(w).get(), hp(b).get(), eps));
-  }
-  Tensor softmax(const Tensor& x) override { return to_device(cpu_.softmax(h(x))); }
-  Tensor activation(const Tensor& x, Activation a) override { return to_device(cpu_.activation(h(x), a)); }
-  Tensor leaky_relu(const Tensor& x, float s) override { return to_device(cpu_.leaky_relu(h(x), s)); }
-  Tensor prelu(const Tensor& x, const Tensor& s) override { return to_device(cpu_.prelu(h(x), h(s))); }
-  Tensor binary(const Tensor& a, const Tensor& b, Binary op) override { return to_device(cpu_.binary(h(a), h(b), op)); }
-  Tensor affine(const Tensor& x, float m, float a) override { return to_device(cpu_.affine(h(x), m, a)); }
-  Tensor clamp(const Tensor& x, float lo, float hi) override { return to_device(cpu_.clamp(h(x), lo, hi)); }
-  Tensor permute(const Tensor& x, const std::vector<int>& dims) override { return to_device(cpu_.permute(h(x), dims)); }
-  Tensor concat(const std::vector<Tensor>& parts, int dim) override {
-    std::vector<Tensor> hs;
-    for (const Tensor& p : parts) hs.push_back(h(p));
-    return to_device(cpu_.concat(hs, dim));
-  }
-  Tensor slice(const Tensor& x, int dim, int64_t s, int64_t e) override { return to_device(cpu_.slice(h(x), dim, s, e)); }
-  Tensor embedding(const Tensor& ids, const Tensor& table) override {
-    return to_device(cpu_.embedding(h(ids), h(table)));
-  }
-  Tensor rope(const Tensor& x, const Tensor& c, const Tensor& s) override {
-    return to_device(cpu_.rope(h(x), h(c), h(s)));
-  }
-  Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor* b, int stride, int padding, int groups) override {
-    return to_device(cpu_.conv2d(h(x), h(w), hp(b).get(), stride, padding, groups));
-  }
-  Tensor pad2d(const Tensor& x, int l, int r, int t, int b, float v) override {
-    return to_device(cpu_.pad2d(h(x), l, r, t, b, v));
-  }
-  Tensor upsample_nearest(const Tensor& x, int f) override { return to_device(cpu_.upsample_nearest(h(x), f)); }
-  Tensor pixel_shuffle(const Tensor& x, int f) override { return to_device(cpu_.pixel_shuffle(h(x), f)); }
-  Tensor pixel_unshuffle(const Tensor& x, int f) override { return to_device(cpu_.pixel_unshuffle(h(x), f)); }
-  Tensor max_pool2d(const Tensor& x, int k, int s, int p) override { return to_device(cpu_.max_pool2d(h(x), k, s, p)); }
+ protected:
+  Backend& inner() override { return cpu_; }
+  Tensor arg(const Tensor& t) override { return to_host_view(t); }
+  Tensor result(Tensor t) override { return to_device(t); }
 
  private:
-  Tensor h(const Tensor& t) { return to_host_view(t); }
-  std::unique_ptr<Tensor> hp(const Tensor* t) { return t ? std::make_unique<Tensor>(h(*t)) : nullptr; }
-
   CpuBackend cpu_;
   std::mutex mutex_;
   std::map<const void*, Tensor> real_;  // inaccessible base address -> the host tensor holding the bytes

@@ -116,13 +116,52 @@ TEST(GgufFlux, OnlineLoraEqualsTheLoraOverTheDequantizedWeights) {
     ASSERT_GT(on_f32.apply({{&kohya, 0.8f}}, LoraMode::Online), 0u);
     const Tensor want = reference->forward(in);
     EXPECT_GT(test::rel_l2(want, base), 1e-4);  // the LoRA does something
-    // Online, and "merged" too: GGUF layers always take their LoRA online (no re-quantizing).
+    // Online, and "merged" too: plain merging leaves GGUF layers online (no re-quantizing).
     for (LoraMode mode : {LoraMode::Online, LoraMode::Merged}) {
       ASSERT_GT(on_gguf.apply({{&kohya, 0.8f}}, mode), 0u);
       EXPECT_LT(test::rel_l2(model->forward(in), want), 1e-5) << (mode == LoraMode::Online ? "online" : "merged");
     }
     // The layers are still the file's blocks.
     EXPECT_TRUE(model->weight_usage().count(type_name(type)));
+  }
+}
+
+// "(merged LoRA)": the LoRA merged into the decoded weights and the layers encoded back into their
+// own GGUF type, so the model stays as small as the file; the output is the LoRA's within that
+// type's quantization error, and dropping the LoRA restores the file's own blocks exactly.
+TEST(GgufFlux, RequantizedLoraStaysInTheGgufTypeAndRestoresExactly) {
+  const std::string dir = test::temp_dir();
+  const auto io = SafetensorsFile::open(test::fixture("flux_io.safetensors"));
+  const flux::FluxInputs in = flux::read_flux_inputs(*io);
+  for (auto [type, tolerance] : {std::pair{GgmlType::Q8_0, 0.02}, std::pair{GgmlType::Q4_K, 0.2}}) {
+    SCOPED_TRACE(type_name(type));
+    const auto store = open_tensor_store(flux_gguf(type, dir));
+    auto model = flux::FluxModel::load(store, {});
+    auto reference = flux::FluxModel::load(dequantized_copy(*store, dir + "/deq.safetensors"), {});
+    const lora::TargetResolver resolver(model->config());
+    const lora::LoraSet kohya = lora::read_lora_file(test::fixture("flux_lora_kohya.safetensors"), resolver);
+    lora::LoraPatcher on_gguf(lora::Component::Transformer, model->linear_layers(), model->source());
+    lora::LoraPatcher on_f32(lora::Component::Transformer, reference->linear_layers(), reference->source());
+    const Tensor base = model->forward(in);
+    ASSERT_GT(on_f32.apply({{&kohya, 0.8f}}, LoraMode::Online), 0u);
+    const Tensor want = reference->forward(in);
+    uint64_t bytes_before = 0, bytes_after = 0;
+    for (const auto& [dtype, u] : model->weight_usage()) bytes_before += u.bytes;
+    ASSERT_GT(on_gguf.apply({{&kohya, 0.8f}}, LoraMode::Requantize), 0u);
+    for (const auto& [name, layer] : model->linear_layers()) {
+      EXPECT_TRUE(layer->online_deltas().empty()) << name;
+      EXPECT_EQ(layer->weight().dtype(), store->dtype(name + ".weight")) << name;  // still the file's type
+    }
+    for (const auto& [dtype, u] : model->weight_usage()) bytes_after += u.bytes;
+    EXPECT_EQ(bytes_after, bytes_before);
+    const Tensor merged = model->forward(in);
+    const double err = test::rel_l2(merged, want), effect = test::rel_l2(want, base);
+    EXPECT_LT(err, tolerance * effect + 1e-3) << "LoRA effect " << effect;
+    EXPECT_GT(test::rel_l2(merged, base), 0.0);  // the merge changed the blocks
+    std::printf("GGUF %s: re-quantized LoRA vs exact %.2e (the LoRA's own effect %.2e)\n", type_name(type).c_str(), err,
+                effect);
+    ASSERT_EQ(on_gguf.apply({}, LoraMode::Requantize), 0u);
+    EXPECT_EQ(test::max_abs_diff(model->forward(in), base), 0.0);
   }
 }
 

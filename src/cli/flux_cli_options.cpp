@@ -23,9 +23,10 @@ void add_flux_model_options(CLI::App& cmd, FluxEvalOptions& opt) {
   cmd.add_option("--model-config", opt.model_config, "JSON file with FluxParams overriding the inferred configuration");
   cmd.add_option("--lora", opt.loras, "LoRA file with its weight, FILE:WEIGHT (repeatable)");
   cmd.add_option("--lora-mode", opt.lora_mode,
-                 "merged (fp32 merge, re-quantized) or online (added at each use); default: online when the "
-                 "storage label says \"(fp16 LoRA)\", else merged (layers kept in a GGUF type are always online)")
-      ->check(CLI::IsMember({"merged", "online"}));
+                 "merged (fp32 merge, re-quantized; layers kept in a GGUF type stay online), requantize (merged "
+                 "into GGUF layers too) or online (added at each use); default: the storage label's (\"(fp16 "
+                 "LoRA)\": online, \"(merged LoRA)\": requantize, else merged)")
+      ->check(CLI::IsMember({"merged", "online", "requantize"}));
 }
 
 std::unique_ptr<flux::FluxModel> load_flux_for_eval(const FluxEvalOptions& opt) {
@@ -39,8 +40,10 @@ std::unique_ptr<flux::FluxModel> load_flux_for_eval(const FluxEvalOptions& opt) 
   }
   auto model = flux::FluxModel::load(open_tensor_store(opt.weights), load);
   if (!opt.loras.empty()) {
-    const LoraMode mode = opt.lora_mode.empty() ? storage.lora_mode
-                                                : (opt.lora_mode == "online" ? LoraMode::Online : LoraMode::Merged);
+    const LoraMode mode = opt.lora_mode.empty()       ? storage.lora_mode
+                          : opt.lora_mode == "online" ? LoraMode::Online
+                          : opt.lora_mode == "requantize" ? LoraMode::Requantize
+                                                          : LoraMode::Merged;
     const lora::TargetResolver resolver(model->config());
     std::vector<lora::LoraSet> sets;
     std::vector<float> multipliers;
@@ -54,7 +57,8 @@ std::unique_ptr<flux::FluxModel> load_flux_for_eval(const FluxEvalOptions& opt) 
     for (size_t i = 0; i < sets.size(); ++i) active.push_back({&sets[i], multipliers[i]});
     lora::LoraPatcher patcher(lora::Component::Transformer, model->linear_layers(), model->source(), model->block_size());
     const size_t n = patcher.apply(active, mode);
-    std::fprintf(stderr, "LoRA: %zu modules updated (%s)\n", n, mode == LoraMode::Online ? "online" : "merged");
+    std::fprintf(stderr, "LoRA: %zu modules updated (%s)\n", n,
+                 mode == LoraMode::Online ? "online" : mode == LoraMode::Requantize ? "merged, GGUF re-quantized" : "merged");
   }
   std::fprintf(stderr, "FLUX weights in memory (%s):\n%s", storage.label.c_str(), model->describe_weight_usage().c_str());
   return model;

@@ -78,9 +78,9 @@ size_t LoraPatcher::apply(const std::vector<ActiveLora>& loras, LoraMode mode) {
     if (mode == LoraMode::Online || !updates.count(module)) restore(module);
   for (const auto& [module, u] : updates) {
     nn::Linear* lin = linears_.at(module);
-    // A layer kept in a GGUF block type always takes its LoRA online, as ComfyUI-GGUF and Forge
-    // do: merging would have to re-quantize into the GGUF type, which fluxgen does not do.
-    if (mode == LoraMode::Online || dtype_is_gguf_block(lin->weight().dtype())) {
+    // A layer kept in a GGUF block type takes its LoRA online unless re-quantizing is asked for,
+    // as ComfyUI-GGUF and Forge do: the merge would cost a GGUF type's precision once more.
+    if (mode == LoraMode::Online || (mode == LoraMode::Merged && dtype_is_gguf_block(lin->weight().dtype()))) {
       lin->online_deltas().push_back(nn::LowRankDelta{u.down, u.up, 1.0f, 0});
       continue;
     }

@@ -27,7 +27,7 @@ constexpr Alias kAliases[] = {
 
 std::vector<std::string> storage_option_names() {
   return {"auto", "bf16", "fp16", "fp32", "fp8-e4m3fn", "fp8-e5m2", "nf4", "fp4", "Automatic", "bnb-nf4",
-          "bnb-fp4", "float8-e4m3fn", "float8-e5m2", "and each with \" (fp16 LoRA)\""};
+          "bnb-fp4", "float8-e4m3fn", "float8-e5m2", "and each with \" (fp16 LoRA)\" or \" (merged LoRA)\""};
 }
 
 std::string forge_storage_label(std::optional<DType> dtype, LoraMode mode) {
@@ -45,7 +45,9 @@ std::string forge_storage_label(std::optional<DType> dtype, LoraMode mode) {
       default: base = "fp32"; break;
     }
   }
-  return mode == LoraMode::Online ? base + " (fp16 LoRA)" : base;
+  if (mode == LoraMode::Online) return base + " (fp16 LoRA)";
+  if (mode == LoraMode::Requantize) return base + " (merged LoRA)";
+  return base;
 }
 
 StorageOption parse_storage_option(std::string_view text) {
@@ -56,6 +58,10 @@ StorageOption parse_storage_option(std::string_view text) {
       s = trim(s.substr(0, s.size() - suffix.size()));
       out.lora_mode = LoraMode::Online;
     }
+  }
+  if (ends_with(s, "(merged lora)") && out.lora_mode == LoraMode::Merged) {
+    s = trim(s.substr(0, s.size() - std::string_view("(merged lora)").size()));
+    out.lora_mode = LoraMode::Requantize;
   }
   for (const Alias& a : kAliases) {
     if (s == a.name) {

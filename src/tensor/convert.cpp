@@ -5,6 +5,7 @@
 
 #include "tensor/bnb4.h"
 #include "tensor/gguf_blocks.h"
+#include "tensor/gguf_quantize.h"
 #include "util/error.h"
 
 namespace fluxgen {
@@ -75,12 +76,18 @@ std::vector<float> to_vector(const Tensor& t) {
 
 Tensor convert(const Tensor& t, DType target, Overflow overflow, int block_size) {
   if (t.dtype() == target && !dtype_is_quantized_block(target)) return t;
-  // GGUF's formats are read, not written: re-quantizing (merged LoRA over GGUF) is not built.
-  check(!dtype_is_gguf_block(target), "cannot convert ", t.describe(), " to ", dtype_name(target),
-        ": fluxgen decodes GGUF block types but does not quantize to them");
   const Tensor src = to_f32(t);
   const float* in = src.f32();
   const int64_t n = src.numel();
+  if (dtype_is_gguf_block(target)) {
+    // GGUF blocks run along the flattened tensor (a weight's rows are whole blocks).
+    const int64_t elems = dtype_block_elems(target);
+    check(n % elems == 0, "cannot convert ", t.describe(), " to ", dtype_name(target), ": ", n,
+          " elements are not a whole number of its ", elems, "-element blocks");
+    Tensor out = Tensor::empty(t.shape(), target);
+    gguf::quantize_blocks(gguf::ggml_type_of(target), in, n / elems, static_cast<uint8_t*>(out.raw_data()));
+    return out;
+  }
   if (dtype_is_quantized_block(target)) {
     Tensor packed = Tensor::empty({(n + 1) / 2}, DType::U8);
     Tensor absmax = Tensor::empty({(n + block_size - 1) / block_size});

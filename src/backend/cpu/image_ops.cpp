@@ -20,9 +20,14 @@ Tensor CpuBackend::conv2d(const Tensor& x_in, const Tensor& weight, const Tensor
   const Tensor w = to_f32(weight);  // conv kernels are small next to their activations
   Tensor out = Tensor::empty({N, O, Ho, Wo});
   const bool pointwise = kh == 1 && kw == 1 && stride == 1 && padding == 0;
-  // Bands of output rows keep the im2col buffer near 16M floats whatever the image size.
+  // Bands of output rows keep the im2col buffer near 16M floats whatever the image size. The buffer
+  // is the thread's own and outlives the call: a fresh one is past glibc's mmap threshold, so every
+  // convolution would map, page-fault in and unmap up to 64 MB (half of an upscale's time was that).
   const int64_t band = std::clamp<int64_t>((int64_t(16) << 20) / std::max<int64_t>(CKK * Wo, 1), 1, Ho);
-  std::vector<float> col(pointwise ? 0 : static_cast<size_t>(CKK * band * Wo));
+  thread_local std::vector<float> col_buffer;
+  if (!pointwise && col_buffer.size() < static_cast<size_t>(CKK * band * Wo))
+    col_buffer.resize(static_cast<size_t>(CKK * band * Wo));
+  float* const col = col_buffer.data();  // the calling thread's buffer, shared with the OpenMP workers below
   for (int64_t n = 0; n < N; ++n) {
     for (int64_t g = 0; g < groups; ++g) {
       const float* wg = w.f32() + g * Og * CKK;
@@ -38,7 +43,7 @@ Tensor CpuBackend::conv2d(const Tensor& x_in, const Tensor& weight, const Tensor
         for (int64_t r = 0; r < CKK; ++r) {
           const int64_t c = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw;
           const float* plane = xg + c * H * W;
-          float* dst = col.data() + r * cols;
+          float* dst = col + r * cols;
           for (int64_t oy = 0; oy < nb; ++oy) {
             const int64_t iy = (oy0 + oy) * stride - padding + ky;
             float* d = dst + oy * Wo;
@@ -53,7 +58,7 @@ Tensor CpuBackend::conv2d(const Tensor& x_in, const Tensor& weight, const Tensor
             }
           }
         }
-        cpu::gemm_nn(Og, cols, CKK, wg, CKK, col.data(), cols, og + oy0 * Wo, HWo, false);
+        cpu::gemm_nn(Og, cols, CKK, wg, CKK, col, cols, og + oy0 * Wo, HWo, false);
       }
     }
   }
