@@ -1,13 +1,15 @@
 // GGUF models end to end: the tiny FLUX (and T5) fixtures written as GGUF in every block type
 // load with their weights kept in that type, and compute what the same weights dequantized by
-// our decoders into a safetensors file compute; online LoRA over them; errors for broken files;
-// `fluxgen info` and model discovery.
+// our decoders into a safetensors file compute, on the CPU and on a (stand-in) device; online
+// LoRA over them; errors for broken files; `fluxgen info` and model discovery.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <functional>
 
+#include "backend/ops.h"
+#include "fake_device_backend.h"
 #include "gguf_test_writer.h"
 #include "io/gguf_store.h"
 #include "io/safetensors.h"
@@ -18,6 +20,9 @@
 #include "models/flux/flux_model.h"
 #include "models/t5/t5_encoder.h"
 #include "pipeline/model_discovery.h"
+#include "pipeline/placement/device_weight_store.h"
+#include "pipeline/placement/vram_plan.h"
+#include "pipeline/placement/weight_streamer.h"
 #include "tensor/convert.h"
 #include "test_support.h"
 #include "tiny_models.h"
@@ -123,6 +128,58 @@ TEST(GgufFlux, OnlineLoraEqualsTheLoraOverTheDequantizedWeights) {
     }
     // The layers are still the file's blocks.
     EXPECT_TRUE(model->weight_usage().count(type_name(type)));
+  }
+}
+
+// On a device (the stand-in of fake_device_backend.h, whose numerics are the CPU backend's) a GGUF
+// FLUX keeps its layers as the file's blocks, resident or streamed in per block, the VRAM planner
+// counts them at their size in the file, and the forward equals the CPU's.
+TEST(GgufFlux, OnTheDeviceKeepsTheBlocksAndComputesTheCpuResult) {
+  test::FakeDeviceBackend fake;
+  register_backend(Device::CUDA, &fake);
+  struct Unregister {
+    ~Unregister() { register_backend(Device::CUDA, nullptr); }
+  } unregister;
+  const std::string dir = test::temp_dir();
+  const auto io = SafetensorsFile::open(test::fixture("flux_io.safetensors"));
+  const flux::FluxInputs in = flux::read_flux_inputs(*io);
+  flux::FluxInputs on_device = in;
+  on_device.img = fake.upload(in.img);
+  on_device.txt = fake.upload(in.txt);
+  on_device.y = fake.upload(in.y);
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K}) {
+    SCOPED_TRACE(type_name(type));
+    const auto store = open_tensor_store(flux_gguf(type, dir));
+    const auto on_cpu = flux::FluxModel::load(store, {});
+    const Tensor want = on_cpu->forward(in);
+    EXPECT_EQ(flux_weight_sizes(*store, "", on_cpu->config(), std::nullopt, 64).total(), store->data_bytes());
+    for (const bool stream : {false, true}) {
+      std::shared_ptr<DeviceWeightStore> placed;
+      flux::FluxLoadOptions opt;
+      opt.place = [&](std::shared_ptr<const TensorStore> s, const std::string&, const flux::FluxConfig& c) {
+        DeviceWeightStore::KeyFilter filter;
+        if (stream) filter = [d = c.depth](const std::string& k) { return flux_block_index(k, d).has_value(); };
+        placed = std::make_shared<DeviceWeightStore>(s, Device::CUDA, filter);
+        return placed;
+      };
+      auto model = flux::FluxModel::load(store, opt);
+      if (stream) {
+        std::vector<size_t> all(model->block_count());
+        for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+        model->set_block_hooks(std::make_shared<WeightStreamer>(*model, all, fake));
+      } else {
+        // Every tensor on the device as the file holds it: no expansion at load.
+        EXPECT_EQ(placed->resident_bytes(), store->data_bytes());
+      }
+      const auto usage = model->weight_usage();
+      EXPECT_TRUE(usage.count(type_name(type))) << model->describe_weight_usage();
+      const Tensor got = model->forward(on_device);
+      EXPECT_EQ(got.device(), Device::CUDA);
+      const double err = test::rel_l2(ops::to_host(got), want);
+      EXPECT_EQ(err, 0.0) << (stream ? "streamed" : "resident");  // the same CPU kernels on the same bytes
+      std::printf("GGUF %s on the stand-in device (%s): forward vs CPU rel L2 %.2e\n", type_name(type).c_str(),
+                  stream ? "streamed" : "resident", err);
+    }
   }
 }
 
