@@ -312,6 +312,20 @@ std::string llama_t5_name(const std::string& hf) {
   return out;
 }
 
+// The T5 fixture in llama.cpp's names as a Q8_0 GGUF (the token table included).
+std::string t5_gguf_q8_0(const std::string& dir) {
+  const auto src = open_tensor_store(test::fixture("t5xxl.safetensors"));
+  MemoryStore renamed("t5 in llama.cpp names");
+  for (const auto& n : src->names()) {
+    if (n == "encoder.embed_tokens.weight") continue;  // llama.cpp keeps only the shared table
+    EXPECT_EQ(t5_name_from_llama(llama_t5_name(n)), n);
+    renamed.put(llama_t5_name(n), src->get(n));
+  }
+  const std::string path = dir + "/t5-v1_1-xxl-encoder-Q8_0.gguf";
+  EXPECT_GT(test::write_store_as_gguf(renamed, path, GgmlType::Q8_0, {{{"config", src->metadata("config")}}, {}}, "t5encoder"), 0);
+  return path;
+}
+
 TEST(GgufT5, LlamaCppNamesLoadAsTheHuggingFaceEncoder) {
   EXPECT_EQ(t5_name_from_llama("enc.blk.3.attn_q.weight"), "encoder.block.3.layer.0.SelfAttention.q.weight");
   EXPECT_EQ(t5_name_from_llama("enc.blk.0.attn_rel_b.weight"),
@@ -320,17 +334,8 @@ TEST(GgufT5, LlamaCppNamesLoadAsTheHuggingFaceEncoder) {
   EXPECT_EQ(t5_name_from_llama("enc.output_norm.weight"), "encoder.final_layer_norm.weight");
   EXPECT_EQ(t5_name_from_llama("token_embd.weight"), "shared.weight");
 
-  const auto src = open_tensor_store(test::fixture("t5xxl.safetensors"));
-  MemoryStore renamed("t5 in llama.cpp names");
-  for (const auto& n : src->names()) {
-    if (n == "encoder.embed_tokens.weight") continue;  // llama.cpp keeps only the shared table
-    EXPECT_EQ(t5_name_from_llama(llama_t5_name(n)), n);
-    renamed.put(llama_t5_name(n), src->get(n));
-  }
   const std::string dir = test::temp_dir();
-  const std::string path = dir + "/t5-v1_1-xxl-encoder-Q8_0.gguf";
-  ASSERT_GT(test::write_store_as_gguf(renamed, path, GgmlType::Q8_0, {{{"config", src->metadata("config")}}, {}}, "t5encoder"), 0);
-  const auto store = open_tensor_store(path);
+  const auto store = open_tensor_store(t5_gguf_q8_0(dir));
   EXPECT_TRUE(store->contains("encoder.block.0.layer.0.SelfAttention.q.weight"));
   EXPECT_EQ(store->dtype("encoder.block.0.layer.0.SelfAttention.q.weight"), DType::Q8_0);
   const FileReport r = inspect_store(*store);
@@ -341,6 +346,25 @@ TEST(GgufT5, LlamaCppNamesLoadAsTheHuggingFaceEncoder) {
   auto model = t5::T5Encoder::load(store);
   auto reference = t5::T5Encoder::load(dequantized_copy(*store, dir + "/t5-deq.safetensors"));
   EXPECT_LT(test::rel_l2(model->forward(ids), reference->forward(ids)), 1e-5);
+}
+
+// On the stand-in device the encoder's Q8_0 layers and its Q8_0 token table (the lookup decodes
+// the rows it reads) stay as blocks and compute the CPU's output.
+TEST(GgufT5, RunsOnTheDeviceWithItsTableInQ8_0) {
+  test::FakeDeviceBackend fake;
+  register_backend(Device::CUDA, &fake);
+  struct Unregister {
+    ~Unregister() { register_backend(Device::CUDA, nullptr); }
+  } unregister;
+  const auto store = open_tensor_store(t5_gguf_q8_0(test::temp_dir()));
+  ASSERT_EQ(store->dtype("shared.weight"), DType::Q8_0);
+  const auto placed = std::make_shared<DeviceWeightStore>(store, Device::CUDA);
+  const auto ids = SafetensorsFile::open(test::fixture("t5_io.safetensors"))->get("in.input_ids");
+  const Tensor want = t5::T5Encoder::load(store)->forward(ids);
+  const Tensor got = t5::T5Encoder::load(placed)->forward(ids);
+  EXPECT_EQ(got.device(), Device::CUDA);
+  EXPECT_EQ(placed->get("shared.weight").dtype(), DType::Q8_0);
+  EXPECT_EQ(test::rel_l2(ops::to_host(got), want), 0.0);
 }
 
 }  // namespace
