@@ -16,7 +16,18 @@
 
 namespace fluxgen::cuda::kernels::gguf_device {
 
-using namespace fluxgen::gguf;
+using fluxgen::gguf::BlockQ2_K;
+using fluxgen::gguf::BlockQ3_K;
+using fluxgen::gguf::BlockQ4_0;
+using fluxgen::gguf::BlockQ4_1;
+using fluxgen::gguf::BlockQ4_K;
+using fluxgen::gguf::BlockQ5_0;
+using fluxgen::gguf::BlockQ5_1;
+using fluxgen::gguf::BlockQ5_K;
+using fluxgen::gguf::BlockQ6_K;
+using fluxgen::gguf::BlockQ8_0;
+using fluxgen::gguf::kQK;
+using fluxgen::gguf::kQK_K;
 
 // Blocks are 18, 22, 110 ... bytes long and follow each other without padding, so their fields
 // are only byte-aligned: every field is read a byte at a time.
