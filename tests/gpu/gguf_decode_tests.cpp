@@ -205,9 +205,9 @@ GPU_TEST(gguf_decode_matches_ggml_goldens) {
   }
 }
 
-// The layers that use GGUF weights on the GPU: a linear (the weight decoded into the compute dtype,
-// then the GEMM, at a small-batch and a larger row count) and an embedding lookup (rows decoded
-// where they are read), against the CPU backend over the same blocks.
+// The layers that use GGUF weights on the GPU: a linear (M = 2: small_batch_linear decoding the
+// blocks in registers; M = 37: the weight decoded into the compute dtype, then the GEMM) and an
+// embedding lookup (rows decoded where they are read), against the CPU backend over the same blocks.
 GPU_TEST(gguf_weights_in_linear_and_embedding) {
   uint32_t seed = 100;
   for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q2_K, GgmlType::Q4_K, GgmlType::Q6_K}) {

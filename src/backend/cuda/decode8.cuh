@@ -2,7 +2,8 @@
 // 16- or 32-byte load: the inner step of dequantization and of the fused small-batch linear; and
 // the matching vector store of eight decoded values.
 // Group g covers elements [8g, 8g + 8); the source must be aligned to the group's bytes and, for
-// NF4/FP4, the quantization block size a multiple of 8 (the group shares one absmax).
+// NF4/FP4, the quantization block size a multiple of 8 (the group shares one absmax). GGUF types
+// (gguf_blocks.cuh) need no alignment: a group never straddles their 32- or 256-element blocks.
 #pragma once
 #include "backend/cuda/device_math.cuh"
 
@@ -11,7 +12,9 @@ namespace fluxgen::cuda::kernels {
 template <DType S>
 __device__ __forceinline__ void load8(const void* src, int64_t g, float v[8], const float* absmax, int block,
                                       const float* codes) {
-  if constexpr (S == DType::NF4 || S == DType::FP4) {
+  if constexpr (gguf_device::is_block_type(S)) {
+    gguf_device::group<S>(src, g, v);  // byte loads: GGUF blocks are only byte-aligned
+  } else if constexpr (S == DType::NF4 || S == DType::FP4) {
     const uint32_t w = static_cast<const uint32_t*>(src)[g];
     const float s = absmax[(g * 8) / block];
 #pragma unroll

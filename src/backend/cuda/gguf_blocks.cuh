@@ -166,6 +166,21 @@ __device__ __forceinline__ void group8(const uint8_t* b, int o, float v[8]) {
   }
 }
 
+// Whether T is one of the block types above (a compile-time dtype_is_gguf_block).
+__host__ __device__ constexpr bool is_block_type(DType t) {
+  return t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q4_1 || t == DType::Q5_0 || t == DType::Q5_1 ||
+         t == DType::Q2_K || t == DType::Q3_K || t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K;
+}
+
+// Elements [8g, 8g + 8) of a tensor of GGUF type T whose blocks start at base.
+template <DType T>
+__device__ __forceinline__ void group(const void* base, int64_t g, float v[8]) {
+  using L = Layout<T>;
+  const int64_t e = g * 8;
+  group8<T>(static_cast<const uint8_t*>(base) + (e / L::elems) * int64_t(sizeof(typename L::Block)),
+            static_cast<int>(e % L::elems), v);
+}
+
 // Element i of a tensor of GGUF type T whose blocks start at base (the embedding lookup and any
 // other per-element reader).
 template <DType T>

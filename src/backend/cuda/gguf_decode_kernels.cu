@@ -15,13 +15,11 @@ namespace {
 // vectors, and the block's scales are decoded once per eight values.
 template <DType T, typename Out>
 __global__ void decode_gguf_kernel(const uint8_t* blocks, int64_t n, bool vector_store, Out* dst) {
-  using L = gguf_device::Layout<T>;
   const int64_t groups = (n + 7) / 8;
   for (int64_t g = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; g < groups; g += int64_t(gridDim.x) * blockDim.x) {
     const int64_t e = g * 8;
     float v[8];
-    gguf_device::group8<T>(blocks + (e / L::elems) * int64_t(sizeof(typename L::Block)), static_cast<int>(e % L::elems),
-                           v);
+    gguf_device::group<T>(blocks, g, v);
     if (vector_store && e + 8 <= n) {
       store8<Out>(dst, g, v);
     } else {
