@@ -1,14 +1,17 @@
 // Placement on an accelerator, checked without one. ops.h sends a call to the device when any
-// argument lives there; DeviceWeightStore keeps weights resident in their storage dtype;
-// to_device_of places host-built tables; and every fixture model runs end to end with weights
-// and inputs on a stand-in device (fake_device_backend.h) and matches its reference as on the
-// CPU, which proves no model reads device memory on the host.
+// argument lives there; DeviceWeightStore keeps weights resident in their storage dtype (GGUF
+// blocks included); to_device_of places host-built tables; and every fixture model runs end to
+// end with weights and inputs on a stand-in device (fake_device_backend.h) and matches its
+// reference as on the CPU, which proves no model reads device memory on the host.
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 #include "pipeline/placement/device_weight_store.h"
 #include "backend/ops.h"
 #include "device_parity.h"
 #include "fake_device_backend.h"
+#include "gguf_test_writer.h"
 #include "tensor/convert.h"
 #include "test_support.h"
 
@@ -66,21 +69,30 @@ TEST_F(DevicePlacement, WeightStoreKeepsStorageDtypesAndOneCopy) {
   EXPECT_EQ(store.shape("bf16"), (Shape{4, 64}));
 }
 
-TEST_F(DevicePlacement, WeightStoreRefusesGgufBlocksNamingTheFileAndTheWayOut) {
+TEST_F(DevicePlacement, WeightStoreKeepsGgufBlocksAsTheFileHoldsThem) {
   auto host = std::make_shared<MemoryStore>("flux1-dev-Q4_K.gguf");
-  Tensor q = Tensor::empty({2, 256}, DType::Q4_K);  // two Q4_K blocks; never decoded here
+  const std::vector<uint8_t> blocks = test::random_blocks(gguf::GgmlType::Q4_K, 2 * 256, 1.0f, 7);
+  Tensor q = Tensor::empty({2, 256}, DType::Q4_K);  // two Q4_K blocks
+  std::memcpy(q.raw_data(), blocks.data(), blocks.size());
   host->put("w", q);
-  host->put("bias", ramp({2}));
+  host->put("layer", q);
   DeviceWeightStore store(host, Device::CUDA);
-  EXPECT_EQ(store.get("bias").device(), Device::CUDA);
-  for (const std::string& e : {test::error_of([&] { store.get("w"); }),
-                               test::error_of([&] { store.get_layer_weight("w", std::nullopt, 64); })}) {
-    EXPECT_EQ(e.rfind("flux1-dev-Q4_K.gguf: tensor w is GGUF Q4_K", 0), 0u) << e;
-    EXPECT_NE(e.find("--device cpu"), std::string::npos) << e;
+  // Resident and layer weights alike: the raw blocks on the device, nothing expanded at load.
+  const Tensor w = store.get("w"), layer = store.get_layer_weight("layer", std::nullopt, 64);
+  for (const Tensor& t : {w, layer}) {
+    EXPECT_EQ(t.device(), Device::CUDA);
+    EXPECT_EQ(t.dtype(), DType::Q4_K);
+    EXPECT_EQ(t.held_bytes(), blocks.size());
+    EXPECT_EQ(test::max_abs_diff(ops::to_host(ops::dequantize(t)), to_f32(q)), 0.0);
   }
-  // Converting at load (--storage) is the way onto the GPU.
-  host->put("w", Tensor::zeros({2, 256}, DType::F32));
-  EXPECT_EQ(store.get_layer_weight("w", DType::BF16, 64).device(), Device::CUDA);
+  EXPECT_EQ(store.resident_bytes(), 2 * blocks.size());
+  EXPECT_EQ(fake.memory().in_use, 2 * blocks.size());
+  // Streamed layers stay on the host, page-locked, in their GGUF type.
+  DeviceWeightStore streaming(host, Device::CUDA, [](const std::string& k) { return k == "layer"; });
+  const Tensor pinned = streaming.get_layer_weight("layer", std::nullopt, 64);
+  EXPECT_EQ(pinned.device(), Device::CPU);
+  EXPECT_EQ(pinned.dtype(), DType::Q4_K);
+  EXPECT_EQ(std::memcmp(pinned.raw_data(), blocks.data(), blocks.size()), 0);
 }
 
 TEST_F(DevicePlacement, ToDeviceOfPlacesTablesInTheirOwnDtype) {

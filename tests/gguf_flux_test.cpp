@@ -1,13 +1,15 @@
 // GGUF models end to end: the tiny FLUX (and T5) fixtures written as GGUF in every block type
 // load with their weights kept in that type, and compute what the same weights dequantized by
-// our decoders into a safetensors file compute; online LoRA over them; errors for broken files;
-// `fluxgen info` and model discovery.
+// our decoders into a safetensors file compute, on the CPU and on a (stand-in) device; online
+// LoRA over them; errors for broken files; `fluxgen info` and model discovery.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <functional>
 
+#include "backend/ops.h"
+#include "fake_device_backend.h"
 #include "gguf_test_writer.h"
 #include "io/gguf_store.h"
 #include "io/safetensors.h"
@@ -18,6 +20,9 @@
 #include "models/flux/flux_model.h"
 #include "models/t5/t5_encoder.h"
 #include "pipeline/model_discovery.h"
+#include "pipeline/placement/device_weight_store.h"
+#include "pipeline/placement/vram_plan.h"
+#include "pipeline/placement/weight_streamer.h"
 #include "tensor/convert.h"
 #include "test_support.h"
 #include "tiny_models.h"
@@ -165,6 +170,58 @@ TEST(GgufFlux, RequantizedLoraStaysInTheGgufTypeAndRestoresExactly) {
   }
 }
 
+// On a device (the stand-in of fake_device_backend.h, whose numerics are the CPU backend's) a GGUF
+// FLUX keeps its layers as the file's blocks, resident or streamed in per block, the VRAM planner
+// counts them at their size in the file, and the forward equals the CPU's.
+TEST(GgufFlux, OnTheDeviceKeepsTheBlocksAndComputesTheCpuResult) {
+  test::FakeDeviceBackend fake;
+  register_backend(Device::CUDA, &fake);
+  struct Unregister {
+    ~Unregister() { register_backend(Device::CUDA, nullptr); }
+  } unregister;
+  const std::string dir = test::temp_dir();
+  const auto io = SafetensorsFile::open(test::fixture("flux_io.safetensors"));
+  const flux::FluxInputs in = flux::read_flux_inputs(*io);
+  flux::FluxInputs on_device = in;
+  on_device.img = fake.upload(in.img);
+  on_device.txt = fake.upload(in.txt);
+  on_device.y = fake.upload(in.y);
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K}) {
+    SCOPED_TRACE(type_name(type));
+    const auto store = open_tensor_store(flux_gguf(type, dir));
+    const auto on_cpu = flux::FluxModel::load(store, {});
+    const Tensor want = on_cpu->forward(in);
+    EXPECT_EQ(flux_weight_sizes(*store, "", on_cpu->config(), std::nullopt, 64).total(), store->data_bytes());
+    for (const bool stream : {false, true}) {
+      std::shared_ptr<DeviceWeightStore> placed;
+      flux::FluxLoadOptions opt;
+      opt.place = [&](std::shared_ptr<const TensorStore> s, const std::string&, const flux::FluxConfig& c) {
+        DeviceWeightStore::KeyFilter filter;
+        if (stream) filter = [d = c.depth](const std::string& k) { return flux_block_index(k, d).has_value(); };
+        placed = std::make_shared<DeviceWeightStore>(s, Device::CUDA, filter);
+        return placed;
+      };
+      auto model = flux::FluxModel::load(store, opt);
+      if (stream) {
+        std::vector<size_t> all(model->block_count());
+        for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+        model->set_block_hooks(std::make_shared<WeightStreamer>(*model, all, fake));
+      } else {
+        // Every tensor on the device as the file holds it: no expansion at load.
+        EXPECT_EQ(placed->resident_bytes(), store->data_bytes());
+      }
+      const auto usage = model->weight_usage();
+      EXPECT_TRUE(usage.count(type_name(type))) << model->describe_weight_usage();
+      const Tensor got = model->forward(on_device);
+      EXPECT_EQ(got.device(), Device::CUDA);
+      const double err = test::rel_l2(ops::to_host(got), want);
+      EXPECT_EQ(err, 0.0) << (stream ? "streamed" : "resident");  // the same CPU kernels on the same bytes
+      std::printf("GGUF %s on the stand-in device (%s): forward vs CPU rel L2 %.2e\n", type_name(type).c_str(),
+                  stream ? "streamed" : "resident", err);
+    }
+  }
+}
+
 TEST(GgufFlux, BrokenFilesAreRefusedNamingTheFileAndTheProblem) {
   const std::string dir = test::temp_dir();
   const std::string good = flux_gguf(GgmlType::Q8_0, dir);
@@ -294,6 +351,20 @@ std::string llama_t5_name(const std::string& hf) {
   return out;
 }
 
+// The T5 fixture in llama.cpp's names as a Q8_0 GGUF (the token table included).
+std::string t5_gguf_q8_0(const std::string& dir) {
+  const auto src = open_tensor_store(test::fixture("t5xxl.safetensors"));
+  MemoryStore renamed("t5 in llama.cpp names");
+  for (const auto& n : src->names()) {
+    if (n == "encoder.embed_tokens.weight") continue;  // llama.cpp keeps only the shared table
+    EXPECT_EQ(t5_name_from_llama(llama_t5_name(n)), n);
+    renamed.put(llama_t5_name(n), src->get(n));
+  }
+  const std::string path = dir + "/t5-v1_1-xxl-encoder-Q8_0.gguf";
+  EXPECT_GT(test::write_store_as_gguf(renamed, path, GgmlType::Q8_0, {{{"config", src->metadata("config")}}, {}}, "t5encoder"), 0);
+  return path;
+}
+
 TEST(GgufT5, LlamaCppNamesLoadAsTheHuggingFaceEncoder) {
   EXPECT_EQ(t5_name_from_llama("enc.blk.3.attn_q.weight"), "encoder.block.3.layer.0.SelfAttention.q.weight");
   EXPECT_EQ(t5_name_from_llama("enc.blk.0.attn_rel_b.weight"),
@@ -302,17 +373,8 @@ TEST(GgufT5, LlamaCppNamesLoadAsTheHuggingFaceEncoder) {
   EXPECT_EQ(t5_name_from_llama("enc.output_norm.weight"), "encoder.final_layer_norm.weight");
   EXPECT_EQ(t5_name_from_llama("token_embd.weight"), "shared.weight");
 
-  const auto src = open_tensor_store(test::fixture("t5xxl.safetensors"));
-  MemoryStore renamed("t5 in llama.cpp names");
-  for (const auto& n : src->names()) {
-    if (n == "encoder.embed_tokens.weight") continue;  // llama.cpp keeps only the shared table
-    EXPECT_EQ(t5_name_from_llama(llama_t5_name(n)), n);
-    renamed.put(llama_t5_name(n), src->get(n));
-  }
   const std::string dir = test::temp_dir();
-  const std::string path = dir + "/t5-v1_1-xxl-encoder-Q8_0.gguf";
-  ASSERT_GT(test::write_store_as_gguf(renamed, path, GgmlType::Q8_0, {{{"config", src->metadata("config")}}, {}}, "t5encoder"), 0);
-  const auto store = open_tensor_store(path);
+  const auto store = open_tensor_store(t5_gguf_q8_0(dir));
   EXPECT_TRUE(store->contains("encoder.block.0.layer.0.SelfAttention.q.weight"));
   EXPECT_EQ(store->dtype("encoder.block.0.layer.0.SelfAttention.q.weight"), DType::Q8_0);
   const FileReport r = inspect_store(*store);
@@ -323,6 +385,25 @@ TEST(GgufT5, LlamaCppNamesLoadAsTheHuggingFaceEncoder) {
   auto model = t5::T5Encoder::load(store);
   auto reference = t5::T5Encoder::load(dequantized_copy(*store, dir + "/t5-deq.safetensors"));
   EXPECT_LT(test::rel_l2(model->forward(ids), reference->forward(ids)), 1e-5);
+}
+
+// On the stand-in device the encoder's Q8_0 layers and its Q8_0 token table (the lookup decodes
+// the rows it reads) stay as blocks and compute the CPU's output.
+TEST(GgufT5, RunsOnTheDeviceWithItsTableInQ8_0) {
+  test::FakeDeviceBackend fake;
+  register_backend(Device::CUDA, &fake);
+  struct Unregister {
+    ~Unregister() { register_backend(Device::CUDA, nullptr); }
+  } unregister;
+  const auto store = open_tensor_store(t5_gguf_q8_0(test::temp_dir()));
+  ASSERT_EQ(store->dtype("shared.weight"), DType::Q8_0);
+  const auto placed = std::make_shared<DeviceWeightStore>(store, Device::CUDA);
+  const auto ids = SafetensorsFile::open(test::fixture("t5_io.safetensors"))->get("in.input_ids");
+  const Tensor want = t5::T5Encoder::load(store)->forward(ids);
+  const Tensor got = t5::T5Encoder::load(placed)->forward(ids);
+  EXPECT_EQ(got.device(), Device::CUDA);
+  EXPECT_EQ(placed->get("shared.weight").dtype(), DType::Q8_0);
+  EXPECT_EQ(test::rel_l2(ops::to_host(got), want), 0.0);
 }
 
 }  // namespace

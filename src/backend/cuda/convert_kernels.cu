@@ -3,28 +3,12 @@
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/decode8.cuh"
 #include "backend/cuda/device_math.cuh"
+#include "backend/cuda/gguf_decode_kernels.h"
 #include "backend/cuda/launch.h"
 
 namespace fluxgen::cuda::kernels {
 
 namespace {
-
-template <typename Out>
-__device__ __forceinline__ void store8(void* dst, int64_t g, const float v[8]) {
-  if constexpr (sizeof(Out) == 4) {
-    static_cast<float4*>(dst)[2 * g] = make_float4(v[0], v[1], v[2], v[3]);
-    static_cast<float4*>(dst)[2 * g + 1] = make_float4(v[4], v[5], v[6], v[7]);
-  } else {
-    uint32_t words[4];
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const uint32_t lo = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * j]));
-      const uint32_t hi = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * j + 1]));
-      words[j] = lo | (hi << 16);
-    }
-    static_cast<uint4*>(dst)[g] = make_uint4(words[0], words[1], words[2], words[3]);
-  }
-}
 
 template <DType S, typename Out>
 __global__ void decode_vector_kernel(const void* src, const float* absmax, int block, CodeTable table, int64_t groups,
@@ -168,6 +152,7 @@ __global__ void quantize_bnb4_kernel(bool nf4, DType type, const void* src, int6
 void decode(DType src_type, const void* src, const float* absmax, int block_size, const CodeTable& codes, int64_t n,
             DType dst_type, void* dst, cudaStream_t stream) {
   if (n <= 0) return;
+  if (dtype_is_gguf_block(src_type)) return decode_gguf(src_type, src, n, dst_type, dst, stream);
   if (dst_type == DType::F32)
     decode_to<float>(src_type, src, absmax, block_size, codes, n, static_cast<float*>(dst), stream);
   else

@@ -16,7 +16,7 @@ struct CodeTable {
 };
 
 // dst[i] = decode(src, i) for i < n; dst_type is F32 or BF16. absmax/block_size/codes are used for
-// NF4/FP4 only.
+// NF4/FP4 only; GGUF block types go to decode_gguf (gguf_decode_kernels.h).
 void decode(DType src_type, const void* src, const float* absmax, int block_size, const CodeTable& codes, int64_t n,
             DType dst_type, void* dst, cudaStream_t stream);
 

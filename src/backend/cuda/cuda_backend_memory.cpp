@@ -48,8 +48,6 @@ Tensor CudaBackend::pin(const Tensor& host) {
 
 Tensor CudaBackend::upload_weight_async(const Tensor& host) {
   check(host.defined(), "upload_weight_async: undefined tensor");
-  check(!dtype_is_gguf_block(host.dtype()), "upload_weight_async: GGUF ", dtype_name(host.dtype()),
-        " weights have no CUDA decoder yet (run on the CPU, or convert them with --storage)");
   if (host.device() == Device::CUDA) return host;
   Context& ctx = Context::get();
   // The copy may land in a block the allocator took back from work still queued on the compute

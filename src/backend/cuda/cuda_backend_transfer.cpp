@@ -17,7 +17,6 @@ void CudaBackend::set_options(const CudaBackendOptions& options) {
 
 Tensor CudaBackend::upload(const Tensor& host) {
   check(host.defined(), "upload: undefined tensor");
-  check(!dtype_is_gguf_block(host.dtype()), "upload: GGUF ", dtype_name(host.dtype()), " tensors have no CUDA decoder yet");
   // Integers (token ids) keep their values exactly; every float format becomes an activation.
   if (!dtype_is_float(host.dtype()) && !dtype_is_quantized_block(host.dtype())) return on_device(host);
   return on_device_as(host, options_.activations);
@@ -25,8 +24,7 @@ Tensor CudaBackend::upload(const Tensor& host) {
 
 Tensor CudaBackend::upload_weight(const Tensor& host) {
   check(host.defined(), "upload_weight: undefined tensor");
-  check(!dtype_is_gguf_block(host.dtype()), "upload_weight: GGUF ", dtype_name(host.dtype()),
-        " weights have no CUDA decoder yet (run on the CPU, or convert them with --storage)");
+  // GGUF blocks travel as their raw bytes, like every storage dtype: decoded per use (decoded_weight).
   return on_device(host);
 }
 

@@ -1,7 +1,9 @@
 // Eight consecutive elements of a weight in its storage format decoded to float with one 4-, 8-,
-// 16- or 32-byte load: the inner step of dequantization and of the fused small-batch linear.
+// 16- or 32-byte load: the inner step of dequantization and of the fused small-batch linear; and
+// the matching vector store of eight decoded values.
 // Group g covers elements [8g, 8g + 8); the source must be aligned to the group's bytes and, for
-// NF4/FP4, the quantization block size a multiple of 8 (the group shares one absmax).
+// NF4/FP4, the quantization block size a multiple of 8 (the group shares one absmax). GGUF types
+// (gguf_blocks.cuh) need no alignment: a group never straddles their 32- or 256-element blocks.
 #pragma once
 #include "backend/cuda/device_math.cuh"
 
@@ -10,7 +12,9 @@ namespace fluxgen::cuda::kernels {
 template <DType S>
 __device__ __forceinline__ void load8(const void* src, int64_t g, float v[8], const float* absmax, int block,
                                       const float* codes) {
-  if constexpr (S == DType::NF4 || S == DType::FP4) {
+  if constexpr (gguf_device::is_block_type(S)) {
+    gguf_device::group<S>(src, g, v);  // byte loads: GGUF blocks are only byte-aligned
+  } else if constexpr (S == DType::NF4 || S == DType::FP4) {
     const uint32_t w = static_cast<const uint32_t*>(src)[g];
     const float s = absmax[(g * 8) / block];
 #pragma unroll
@@ -38,6 +42,25 @@ __device__ __forceinline__ void load8(const void* src, int64_t g, float v[8], co
     const float4 a = static_cast<const float4*>(src)[2 * g];
     const float4 b = static_cast<const float4*>(src)[2 * g + 1];
     v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+  }
+}
+
+// Stores eight decoded values as group g of an F32 or BF16 (rounded to nearest even) output
+// aligned to 16 bytes: two float4 or one uint4 store.
+template <typename Out>
+__device__ __forceinline__ void store8(void* dst, int64_t g, const float v[8]) {
+  if constexpr (sizeof(Out) == 4) {
+    static_cast<float4*>(dst)[2 * g] = make_float4(v[0], v[1], v[2], v[3]);
+    static_cast<float4*>(dst)[2 * g + 1] = make_float4(v[4], v[5], v[6], v[7]);
+  } else {
+    uint32_t words[4];
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const uint32_t lo = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * j]));
+      const uint32_t hi = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * j + 1]));
+      words[j] = lo | (hi << 16);
+    }
+    static_cast<uint4*>(dst)[g] = make_uint4(words[0], words[1], words[2], words[3]);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "backend/cuda/device_math_types.h"
+#include "backend/cuda/gguf_blocks.cuh"
 #include "tensor/dtype.h"
 
 namespace fluxgen::cuda::kernels {
@@ -66,11 +67,11 @@ __device__ __forceinline__ float decode_element(fluxgen::DType t, const void* p,
       const uint8_t q = (i % 2 == 0) ? (byte >> 4) : (byte & 0x0F);
       return codes[q] * absmax[i / block];
     }
-    // GGUF block types have no device decoder yet; DeviceWeightStore refuses to upload them, so
-    // they never reach a kernel.
+    // One element of a GGUF tensor decodes its group of eight (gguf_blocks.cuh); whole tensors
+    // go through decode_gguf instead, a group per thread.
     case DType::Q8_0: case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1:
     case DType::Q2_K: case DType::Q3_K: case DType::Q4_K: case DType::Q5_K: case DType::Q6_K:
-      break;
+      return gguf_device::element(t, p, i);
   }
   return 0.0f;
 }

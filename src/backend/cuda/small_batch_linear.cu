@@ -81,6 +81,16 @@ void launch_format(DType s, const void* w, const float* absmax, int block, const
     case DType::F8_E5M2: return launch<DType::F8_E5M2, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
     case DType::BF16: return launch<DType::BF16, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
     case DType::F16: return launch<DType::F16, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
+    case DType::Q8_0: return launch<DType::Q8_0, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
+    case DType::Q4_0: return launch<DType::Q4_0, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
+    case DType::Q4_1: return launch<DType::Q4_1, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
+    case DType::Q5_0: return launch<DType::Q5_0, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
+    case DType::Q5_1: return launch<DType::Q5_1, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
+    case DType::Q2_K: return launch<DType::Q2_K, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
+    case DType::Q3_K: return launch<DType::Q3_K, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
+    case DType::Q4_K: return launch<DType::Q4_K, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
+    case DType::Q5_K: return launch<DType::Q5_K, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
+    case DType::Q6_K: return launch<DType::Q6_K, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
     default: return launch<DType::F32, T>(w, absmax, block, codes, N, K, x, M, bias, y, stream);
   }
 }
@@ -88,6 +98,8 @@ void launch_format(DType s, const void* w, const float* absmax, int block, const
 }  // namespace
 
 bool small_batch_linear_supported(DType w_type, const void* w, int64_t K, int block_size) {
+  // GGUF rows are whole blocks (32 or 256 elements), read a byte at a time: any address will do.
+  if (dtype_is_gguf_block(w_type)) return K % 8 == 0;
   const int gb = group_bytes(w_type);
   if (gb == 0 || K % 8 != 0 || reinterpret_cast<uintptr_t>(w) % static_cast<uintptr_t>(gb) != 0) return false;
   return !dtype_is_quantized_block(w_type) || block_size % 8 == 0;

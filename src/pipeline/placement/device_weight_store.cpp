@@ -5,17 +5,6 @@
 
 namespace fluxgen {
 
-namespace {
-// GGUF's block types are decoded by the CPU backend only; refusing here, before any upload,
-// names the file and the way out instead of failing deep inside a device kernel.
-void check_device_can_decode(const TensorStore& store, const std::string& name, const Tensor& host, Device device) {
-  if (device == Device::CPU || !dtype_is_gguf_block(host.dtype())) return;
-  fail(store.source(), ": tensor ", name, " is GGUF ", dtype_name(host.dtype()),
-       ", which the GPU backend cannot decode yet (no CUDA GGUF kernels); run it on the CPU (--device cpu) or ",
-       "convert the weights as they load (--storage bf16, fp8-e4m3fn or nf4)");
-}
-}  // namespace
-
 DeviceWeightStore::DeviceWeightStore(std::shared_ptr<const TensorStore> host, Device device, KeyFilter streamed)
     : host_(std::move(host)), device_(device), streamed_(std::move(streamed)) {
   check(host_ != nullptr, "DeviceWeightStore: no store");
@@ -28,7 +17,6 @@ Tensor DeviceWeightStore::get(const std::string& name) const {
   if (it != resident_.end()) return it->second;
   const Tensor host = host_->get(name);
   if (host.device() == device_) return resident_.emplace(name, host).first->second;
-  check_device_can_decode(*host_, name, host, device_);
   Tensor on_device = backend_for(device_).upload_weight(host);
   host_->release_pages(name);
   resident_.emplace(name, on_device);
@@ -38,7 +26,6 @@ Tensor DeviceWeightStore::get(const std::string& name) const {
 Tensor DeviceWeightStore::get_layer_weight(const std::string& name, std::optional<DType> dtype, int block_size) const {
   const Tensor host = host_->get_layer_weight(name, dtype, block_size);
   if (host.device() == device_) return host;
-  check_device_can_decode(*host_, name, host, device_);
   Backend& backend = backend_for(device_);
   const bool streamed = streamed_ && streamed_(name);
   Tensor placed = streamed ? backend.pin(host) : backend.upload_weight(host);
