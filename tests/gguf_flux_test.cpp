@@ -138,7 +138,8 @@ TEST(GgufFlux, RequantizedLoraStaysInTheGgufTypeAndRestoresExactly) {
   const std::string dir = test::temp_dir();
   const auto io = SafetensorsFile::open(test::fixture("flux_io.safetensors"));
   const flux::FluxInputs in = flux::read_flux_inputs(*io);
-  for (auto [type, tolerance] : {std::pair{GgmlType::Q8_0, 0.02}, std::pair{GgmlType::Q4_K, 0.2}}) {
+  // 32-element block types: the tiny model's LoRA targets are whole blocks of them.
+  for (auto [type, tolerance] : {std::pair{GgmlType::Q8_0, 0.02}, std::pair{GgmlType::Q4_0, 0.1}}) {
     SCOPED_TRACE(type_name(type));
     const auto store = open_tensor_store(flux_gguf(type, dir));
     auto model = flux::FluxModel::load(store, {});
@@ -161,8 +162,9 @@ TEST(GgufFlux, RequantizedLoraStaysInTheGgufTypeAndRestoresExactly) {
     EXPECT_EQ(bytes_after, bytes_before);
     const Tensor merged = model->forward(in);
     const double err = test::rel_l2(merged, want), effect = test::rel_l2(want, base);
-    EXPECT_LT(err, tolerance * effect + 1e-3) << "LoRA effect " << effect;
-    EXPECT_GT(test::rel_l2(merged, base), 0.0);  // the merge changed the blocks
+    EXPECT_LT(err, tolerance) << "LoRA effect " << effect;
+    EXPECT_GT(err, 1e-5);  // the merged layers really were encoded again (not kept in fp32)
+    EXPECT_GT(test::rel_l2(merged, base), 0.5 * effect);  // and the LoRA is in them
     std::printf("GGUF %s: re-quantized LoRA vs exact %.2e (the LoRA's own effect %.2e)\n", type_name(type).c_str(), err,
                 effect);
     ASSERT_EQ(on_gguf.apply({}, LoraMode::Requantize), 0u);

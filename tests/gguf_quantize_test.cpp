@@ -17,7 +17,7 @@ namespace {
 
 struct TypeCase {
   GgmlType type;
-  double rel_rmse;  // the largest relative RMS error allowed on Gaussian weights
+  double rel_rmse;  // the largest relative RMS error allowed on Gaussian weights (measured: Q8_0 0.0053, Q6_K 0.019, Q5_x 0.04, Q4_x 0.08, Q3_K 0.155, Q2_K 0.344)
 };
 
 // Bounds ~1.5x what these encoders reach on N(0, 1) data (the round-to-nearest error of
@@ -25,7 +25,7 @@ struct TypeCase {
 const TypeCase kCases[] = {
     {GgmlType::Q8_0, 0.006}, {GgmlType::Q6_K, 0.025}, {GgmlType::Q5_0, 0.05}, {GgmlType::Q5_1, 0.05},
     {GgmlType::Q5_K, 0.05},  {GgmlType::Q4_0, 0.1},   {GgmlType::Q4_1, 0.1},  {GgmlType::Q4_K, 0.1},
-    {GgmlType::Q3_K, 0.25},  {GgmlType::Q2_K, 0.5},
+    {GgmlType::Q3_K, 0.2},   {GgmlType::Q2_K, 0.42},
 };
 
 std::vector<float> round_trip(GgmlType t, const std::vector<float>& x) {
