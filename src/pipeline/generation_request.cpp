@@ -9,18 +9,6 @@ namespace fluxgen {
 
 namespace {
 
-// Runs `f`, turning a plain error into a FieldError naming `field` (FieldErrors pass unchanged).
-template <typename F>
-auto as_field_error(const char* field, F&& f) {
-  try {
-    return f();
-  } catch (const FieldError&) {
-    throw;
-  } catch (const Error& e) {
-    throw FieldError(field, e.what());
-  }
-}
-
 Image load_input_image(const std::string& source, bool is_path, const char* field) {
   return as_field_error(field, [&] { return is_path ? read_image(source) : decode_image_base64(source, field).image; });
 }

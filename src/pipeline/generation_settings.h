@@ -9,6 +9,7 @@
 
 #include "io/json.h"
 #include "lora/lora_request.h"
+#include "util/error.h"
 #include "models/flux/step_cache.h"
 
 namespace fluxgen {
@@ -84,6 +85,19 @@ struct GenerationSettings {
   // Messages for the user about adjustments made (e.g. a size rounded to a multiple of 16).
   std::vector<std::string> notes;
 };
+
+// Runs `f`, turning a plain fluxgen::Error into a FieldError naming `field` (FieldErrors pass
+// unchanged): how the request's parsing and the generator name the field a failure belongs to.
+template <typename F>
+auto as_field_error(const char* field, F&& f) {
+  try {
+    return f();
+  } catch (const FieldError&) {
+    throw;
+  } catch (const Error& e) {
+    throw FieldError(field, e.what());
+  }
+}
 
 // Applies the fields present in `patch` (A1111 names, including override_settings and
 // alwayson_scripts.ADetailer) to `s`, validating each. Throws FieldError.

@@ -45,17 +45,6 @@ void assign_additional_modules(const GenerationSettings& s, ModelRequest& req) {
   }
 }
 
-template <typename F>
-auto as_field_error(const char* field, F&& f) {
-  try {
-    return f();
-  } catch (const FieldError&) {
-    throw;
-  } catch (const Error& e) {
-    throw FieldError(field, e.what());
-  }
-}
-
 // The img2img input after A1111's preparation: a clean latent and, for inpainting, the mask.
 struct Img2ImgInput {
   Tensor latent;
