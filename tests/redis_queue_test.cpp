@@ -104,7 +104,13 @@ TEST_F(RedisQueue, TwentyConcurrentJobsFromTwoWorkersEachCompleteOnce) {
   EXPECT_EQ(seeds.size(), 20u);
   // Each job ran once: 20 results in all, 20 "finished" lines across the workers, nothing left
   // in the stream or pending.
-  const std::string logs = w1->log() + w2->log();
+  // A worker logs "finished" after it stored the result (which answers the client) and acked:
+  // the last lines may still be on their way.
+  std::string logs = w1->log() + w2->log();
+  for (int i = 0; i < 100 && count(logs, " finished (200)") < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    logs = w1->log() + w2->log();
+  }
   EXPECT_EQ(count(logs, " finished (200)"), 20u) << logs;
   EXPECT_EQ(count(redis.cli({"--scan", "--pattern", "fluxgen:result:*"}), "fluxgen:result:"), 20u);
   EXPECT_EQ(redis.cli_int({"XLEN", "fluxgen:jobs"}), 0);
@@ -151,6 +157,7 @@ TEST_F(RedisQueue, AKilledWorkersJobIsFinishedByAnother) {
   ASSERT_EQ(images.size(), 1u);
   EXPECT_EQ(images[0].info.get("Seed"), "42");
   EXPECT_NE(w2->log().find("took over job " + id), std::string::npos) << w2->log();
+  EXPECT_TRUE(wait_for_log(*w2, " finished (200)", std::chrono::seconds(5)));  // logged after the answer
   EXPECT_EQ(count(w2->log(), " finished (200)"), 1u);
   EXPECT_EQ(redis.cli_int({"XLEN", "fluxgen:jobs"}), 0);
   EXPECT_EQ(redis.cli_int({"XLEN", "fluxgen:dead"}), 0);
@@ -169,6 +176,7 @@ TEST_F(RedisQueue, AStalledWorkerThatComesBackDoesNotMakeASecondResult) {
   const HttpAnswer a = client.get();
   ASSERT_EQ(a.status, 200) << a.body << w2->log();
   const std::string stored = redis.cli({"GET", "fluxgen:result:" + id});
+  EXPECT_TRUE(wait_for_log(*w2, " finished (200)", std::chrono::seconds(5)));
   w1->signal(SIGCONT);  // it finishes the job too, but the result is w2's
   EXPECT_TRUE(wait_for_log(*w1, "another worker stored its result first", std::chrono::seconds(30))) << w1->log();
   EXPECT_EQ(redis.cli({"GET", "fluxgen:result:" + id}), stored);
