@@ -99,6 +99,22 @@ TEST_F(ServerApi, SendImagesFalseReturnsNoImages) {
   EXPECT_EQ(json::parse(a.json.at("info").as_string()).at("infotexts").size(), 1u);
 }
 
+// "async" needs a Redis job queue to hold the job (serve --queue); the in-process queue says so.
+TEST_F(ServerApi, AsyncNeedsAJobQueue) {
+  json::Value r = small_request();
+  r["async"] = true;
+  const HttpAnswer a = server_->post("/sdapi/v1/txt2img", r);
+  EXPECT_EQ(a.status, 422);
+  EXPECT_EQ(a.validation_field(), "async");
+  r["async"] = "yes";
+  EXPECT_EQ(server_->post("/sdapi/v1/txt2img", r).validation_field(), "async");
+  r["async"] = false;  // the default, accepted and not echoed as a job parameter
+  const HttpAnswer sync = server_->post("/sdapi/v1/txt2img", r);
+  ASSERT_EQ(sync.status, 200) << sync.body;
+  EXPECT_FALSE(sync.json.at("parameters").contains("async"));
+  EXPECT_EQ(server_->get("/fluxgen/v1/jobs/0123abcd").status, 404);
+}
+
 TEST_F(ServerApi, Img2ImgTakesBase64WithAndWithoutDataPrefix) {
   const HttpAnswer source = server_->post("/sdapi/v1/txt2img", small_request(5));
   ASSERT_EQ(source.status, 200);

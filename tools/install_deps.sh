@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
   libdnnl-dev libopenblas-dev libpng-dev libjpeg-dev libwebp-dev zlib1g-dev libssl-dev
-  libsentencepiece-dev libcli11-dev libcpp-httplib-dev
+  libsentencepiece-dev libcli11-dev libcpp-httplib-dev libhiredis-dev redis-server
   clang libclang-rt-14-dev curl python3
   chromium
 )

@@ -14,6 +14,7 @@ std::vector<CommandRegistration> top_level_commands() {
       register_presets_command,
       register_detect_command,
       register_serve_command,
+      register_worker_command,
   };
 }
 

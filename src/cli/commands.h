@@ -27,6 +27,8 @@ void register_tokenize_command(CLI::App& app);
 void register_detect_command(CLI::App& app);
 // `fluxgen serve`: the A1111/Forge-compatible HTTP API (src/server).
 void register_serve_command(CLI::App& app);
+// `fluxgen worker`: runs the jobs of a Redis job queue (src/server/redis).
+void register_worker_command(CLI::App& app);
 // `fluxgen eval <what>`: the numerical test entry points reading `in.*` and writing `out.*`.
 void register_eval_commands(CLI::App& eval);
 

@@ -4,6 +4,8 @@
 
 #include "cli/commands.h"
 #include "cli/device_cli_options.h"
+#include "queue/queue_name.h"
+#include "queue/redis_url.h"
 #include "util/error.h"
 #ifdef FLUXGEN_WITH_HTTPLIB
 #include "server/http_server.h"
@@ -20,6 +22,9 @@ void register_serve_command(CLI::App& app) {
     size_t queue_size = 16;
     size_t max_body_mb = 64;
     std::string output_dir = "outputs";
+    std::string queue;
+    std::string queue_name = "fluxgen";
+    int result_ttl = 3600;
     DeviceCliOptions device;
   };
   auto f = std::make_shared<Flags>();
@@ -37,6 +42,13 @@ void register_serve_command(CLI::App& app) {
       ->check(CLI::Range(1, 4096));
   cmd->add_option("--output-dir", f->output_dir, "Folder for what the server writes: POST /fluxgen/v1/compare's "
                                                   "reports go to DIR/compare/<time> (default ./outputs)");
+  cmd->add_option("--queue", f->queue, "Hand generation jobs to a Redis job queue run by `fluxgen worker`s: "
+                                       "redis://[:PASSWORD@]HOST[:PORT][/DB] (default: the in-process queue; "
+                                       "docs/scale-out.md)");
+  cmd->add_option("--queue-name", f->queue_name, "The Redis queue's key prefix; front ends and workers of one queue "
+                                                  "use the same (default fluxgen)");
+  cmd->add_option("--result-ttl", f->result_ttl, "Seconds a queued job's result stays readable (default 3600)")
+      ->check(CLI::Range(1, 30 * 24 * 3600));
   add_device_options(cmd, f->device);
   cmd->callback([f] {
 #ifndef FLUXGEN_WITH_HTTPLIB
@@ -54,6 +66,17 @@ void register_serve_command(CLI::App& app) {
     config.output_dir = std::filesystem::absolute(f->output_dir, ec).string();
     config.queue_size = f->queue_size;
     config.max_body_bytes = f->max_body_mb << 20;
+    if (!f->queue.empty()) {
+#ifndef FLUXGEN_WITH_HIREDIS
+      fail("--queue: this fluxgen was built without the Redis job queue (hiredis was not found): install "
+           "libhiredis-dev and rebuild");
+#endif
+      config.queue = queue::parse_redis_url(f->queue, "--queue");
+      check(valid_queue_name(f->queue_name), "--queue-name ", f->queue_name,
+            ": use letters, digits, '-', '_', '.' or ':' (1 to 64 of them)");
+    }
+    config.queue_name = f->queue_name;
+    config.result_ttl_s = f->result_ttl;
     config.placement = f->device.resolve();
     server::run_server(config);
 #endif

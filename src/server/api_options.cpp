@@ -12,9 +12,26 @@ OptionValues ApiOptions::values() const {
   return values_;
 }
 
-void ApiOptions::apply(const json::Value& patch) {
+void ApiOptions::apply(const json::Value& patch) { apply_onto(values(), patch); }
+
+void ApiOptions::replace(const json::Value& patch) { apply_onto(OptionValues{}, patch); }
+
+json::Value ApiOptions::patch() const {
+  const OptionValues v = values();
+  json::Value o = json::Value::object();
+  if (!v.checkpoint.empty()) o["sd_model_checkpoint"] = v.checkpoint;
+  o["forge_unet_storage_dtype"] = v.storage;
+  json::Value modules = json::Value::array();
+  for (const std::string& m : v.additional_modules) modules.push_back(m);
+  o["forge_additional_modules"] = modules;
+  o["live_previews_enable"] = v.live_previews;
+  o["show_progress_every_n_steps"] = v.preview_every;
+  o["show_progress_type"] = v.preview_label;
+  return o;
+}
+
+void ApiOptions::apply_onto(OptionValues v, const json::Value& patch) {
   if (!patch.is_object()) throw validation_error("body", "must be a JSON object of option names and values");
-  OptionValues v = values();
   for (const auto& [key, value] : patch.as_object()) {
     if (key == "sd_model_checkpoint") {
       if (!value.is_string() || trim(value.as_string()).empty())

@@ -41,10 +41,18 @@ class ApiOptions {
   // anything, then applies them all. Unknown keys are refused: an option fluxgen would store
   // without acting on it would mislead the client.
   void apply(const json::Value& patch);
+  // As apply, but onto the defaults instead of the current values: the settings become exactly
+  // what `patch` says (a Redis queue worker takes each job's settings from the front end).
+  void replace(const json::Value& patch);
+  // The settings a client has changed, as a patch apply/replace accept (what a front end sends
+  // along with each job to the workers of a Redis queue).
+  json::Value patch() const;
   // GET /options. `checkpoint_title` is the A1111 title of the checkpoint in use.
   json::Value to_json(const std::string& checkpoint_title) const;
 
  private:
+  void apply_onto(OptionValues v, const json::Value& patch);
+
   ModelCatalog& catalog_;
   const DevicePlacement placement_;
   mutable std::mutex mu_;

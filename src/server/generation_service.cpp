@@ -13,6 +13,9 @@
 #include "server/api_error.h"
 #include "server/compare_request.h"
 #include "util/error.h"
+#ifdef FLUXGEN_WITH_HIREDIS
+#include "server/redis/remote_queue.h"
+#endif
 
 namespace fluxgen::server {
 
@@ -46,12 +49,27 @@ GenerationService::GenerationService(const ServerConfig& config, ModelCatalog& c
       comparisons_(config.output_dir),
       queue_(config.queue_size) {
   progress_.on_update = [this](const ProgressSnapshot& s) { preview_.update(s, models_); };
+  if (config.queue) {
+#ifdef FLUXGEN_WITH_HIREDIS
+    redis::RemoteQueueConfig q;
+    q.url = *config.queue;
+    q.name = config.queue_name;
+    q.capacity = config.queue_size;
+    q.result_ttl_s = config.result_ttl_s;
+    remote_ = std::make_shared<redis::RemoteQueue>(std::move(q));
+#else
+    fail("--queue: this fluxgen was built without hiredis: install libhiredis-dev and rebuild for the Redis job queue");
+#endif
+  }
 }
 
 GenerationService::~GenerationService() { shutdown(); }
 
 void GenerationService::shutdown() {
   stopping_ = true;
+#ifdef FLUXGEN_WITH_HIREDIS
+  if (remote_) remote_->stop();
+#endif
   progress_.interrupt();
   queue_.stop();
 }
@@ -89,9 +107,33 @@ T GenerationService::run_queued(std::function<T()> work, const char* what) {
   }
 }
 
-json::Value GenerationService::generate(const json::Value& body, GenerationMode mode) {
+json::Value GenerationService::generate(const json::Value& body_in, GenerationMode mode) {
   if (stopping_) throw ApiError(503, "ServiceUnavailable", "the server is shutting down");
+  // "async" is the queue's, not the job's: taken off (from a copy: Values share their objects).
+  json::Value body = body_in;
+  bool async = false;
+  if (const json::Value* a = body_in.find("async")) {
+    if (!a->is_bool()) throw validation_error("async", "must be true or false");
+    async = a->as_bool();
+    if (async && !remote_)
+      throw validation_error("async", "needs a job queue to hold the job: fluxgen serve --queue redis://HOST:PORT");
+    body = json::parse(body_in.dump());
+    json::Object& fields = body.as_object();
+    std::erase_if(fields, [](const auto& kv) { return kv.first == "async"; });
+  }
   GenerationRequest request = request_from_body(body, mode, options_.values(), catalog_);
+#ifdef FLUXGEN_WITH_HIREDIS
+  if (remote_) {
+    // Validated here exactly as without a queue (422 / 404 at once); a worker runs it.
+    const std::string id = remote_->submit(body, mode, options_.patch());
+    if (!async) return remote_->wait(id);
+    json::Value out = json::Value::object();
+    out["id"] = id;
+    out["state"] = "queued";
+    out["url"] = "/fluxgen/v1/jobs/" + id;
+    return out;
+  }
+#endif
   const JobReport report = run_queued<JobReport>(
       [this, r = std::move(request)]() mutable { return run_job(std::move(r)); }, "generating");
   return generation_response(body, mode, report);
@@ -161,7 +203,21 @@ JobReport GenerationService::run_job(GenerationRequest request) {
   return report;
 }
 
+json::Value GenerationService::job([[maybe_unused]] const std::string& id) {
+#ifdef FLUXGEN_WITH_HIREDIS
+  if (remote_) return remote_->job(id);
+#endif
+  throw ApiError(404, "HTTPException", "no job " + id + ": job records exist with a job queue (fluxgen serve --queue)");
+}
+
 json::Value GenerationService::progress(bool skip_current_image) {
+#ifdef FLUXGEN_WITH_HIREDIS
+  if (remote_) {
+    json::Value remote = remote_->progress(skip_current_image);
+    if (!remote.is_null()) return remote;
+    // No job runs anywhere: the idle answer below.
+  }
+#endif
   const ProgressSnapshot s = progress_.snapshot();
   json::Value state = json::Value::object();
   state["skipped"] = s.active && skipped_.load();
@@ -194,9 +250,17 @@ json::Value GenerationService::progress(bool skip_current_image) {
   return out;
 }
 
-void GenerationService::interrupt() { progress_.interrupt(); }
+void GenerationService::interrupt() {
+#ifdef FLUXGEN_WITH_HIREDIS
+  if (remote_) remote_->interrupt();
+#endif
+  progress_.interrupt();
+}
 
 json::Value GenerationService::queue_status() const {
+#ifdef FLUXGEN_WITH_HIREDIS
+  if (remote_) return remote_->status();
+#endif
   json::Value q = json::Value::object();
   q["running"] = queue_.running();
   q["waiting"] = queue_.waiting();
@@ -205,6 +269,9 @@ json::Value GenerationService::queue_status() const {
 }
 
 void GenerationService::skip() {
+#ifdef FLUXGEN_WITH_HIREDIS
+  if (remote_) remote_->skip();
+#endif
   skipped_ = true;
   progress_.skip();
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -23,14 +24,22 @@
 
 namespace fluxgen::server {
 
+namespace redis {
+class RemoteQueue;
+}
+
 class GenerationService {
  public:
   GenerationService(const ServerConfig& config, ModelCatalog& catalog, ApiOptions& options);
   ~GenerationService();
 
   // POST /sdapi/v1/txt2img and img2img. Throws ApiError: 422 / 404 for the request, 429 when the
-  // queue is full, 500 when the job fails, 503 while shutting down.
+  // queue is full, 500 when the job fails, 503 while shutting down (or when the Redis job queue
+  // is unreachable). With a Redis queue (config.queue) the job runs on a `fluxgen worker`, and
+  // "async": true answers {"id", "state", "url"} at once instead of waiting.
   json::Value generate(const json::Value& body, GenerationMode mode);
+  // GET /fluxgen/v1/jobs/ID (Redis queue only; 404 otherwise).
+  json::Value job(const std::string& id);
   // Runs `work` on the worker thread, after the jobs ahead of it and never beside one (the models
   // are the worker's alone), and returns its answer. Throws as generate does (429, 503, 500).
   json::Value with_models(const std::function<json::Value(ModelManager&)>& work);
@@ -73,6 +82,9 @@ class GenerationService {
   std::string job_timestamp_;
   std::string loaded_checkpoint_;  // the transformer file of the last job
   ComparisonFolders comparisons_;
+  // The Redis job queue when config.queue is set (shared_ptr: the type is complete only in builds
+  // with hiredis).
+  std::shared_ptr<redis::RemoteQueue> remote_;
   JobQueue queue_;  // last: destroyed (worker joined) before what jobs use
 };
 

@@ -22,8 +22,9 @@ namespace {
 
 // Threads for connections: every request that waits for its job holds one (at most the queue plus
 // the running job), and the rest must stay free so /progress, /interrupt and 429 answers are never
-// stuck behind waiting generations.
-size_t connection_threads(const ServerConfig& config) { return config.queue_size + 1 + 8; }
+// stuck behind waiting generations. With a Redis queue every worker's running job holds one more,
+// and the number of workers is not known here: room for 64.
+size_t connection_threads(const ServerConfig& config) { return config.queue_size + 1 + 8 + (config.queue ? 64 : 0); }
 
 constexpr int kListenBacklog = 1024;
 
@@ -156,8 +157,9 @@ void run_server(const ServerConfig& config) {
   check(port > 0, "cannot listen on ", config.host, ":", config.port, " (is the port in use?)");
   if (listen_socket == INVALID_SOCKET || ::listen(listen_socket, kListenBacklog) != 0)
     std::fprintf(stderr, "fluxgen serve: could not deepen the listen backlog; bursts of connections may be refused\n");
-  std::printf("fluxgen serve: listening on http://%s:%d (models: %s, queue %zu, auth %s)\n", config.host.c_str(), port,
-              config.models_dir.c_str(), config.queue_size, config.credentials.empty() ? "off" : "on");
+  const std::string queue = config.queue ? config.queue->redacted() + " (" + config.queue_name + ")" : "in-process";
+  std::printf("fluxgen serve: listening on http://%s:%d (models: %s, queue %zu, auth %s, jobs %s)\n", config.host.c_str(),
+              port, config.models_dir.c_str(), config.queue_size, config.credentials.empty() ? "off" : "on", queue.c_str());
   std::fflush(stdout);
 
   std::thread stopper([&] {

@@ -26,7 +26,7 @@ void add_option_routes(httplib::Server& http, ServerContext& ctx);
 void add_catalog_routes(httplib::Server& http, ServerContext& ctx);
 // GET /sdapi/v1/progress, POST interrupt, skip.
 void add_progress_routes(httplib::Server& http, ServerContext& ctx);
-// GET /fluxgen/v1/presets, /fluxgen/v1/queue, /fluxgen/v1/detectors; POST /fluxgen/v1/compare and
+// GET /fluxgen/v1/presets, /fluxgen/v1/queue, /fluxgen/v1/jobs/{id}, /fluxgen/v1/detectors; POST /fluxgen/v1/compare and
 // GET /fluxgen/v1/compare/{id|latest}/{report.html, report.json, report.md, NN-option.png}.
 void add_fluxgen_routes(httplib::Server& http, ServerContext& ctx);
 // GET /sdapi/v1/scripts, script-info; ADetailer's /adetailer/v1/ad_model and version.

@@ -51,6 +51,8 @@ void send_comparison_file(ServerContext& ctx, const httplib::Request& req, httpl
 void add_fluxgen_routes(httplib::Server& http, ServerContext& ctx) {
   http.Get("/fluxgen/v1/presets", json_route([](const httplib::Request&) { return presets_json(); }));
   http.Get("/fluxgen/v1/queue", json_route([&ctx](const httplib::Request&) { return ctx.generation.queue_status(); }));
+  http.Get(R"(/fluxgen/v1/jobs/([^/]+))",
+           json_route([&ctx](const httplib::Request& req) { return ctx.generation.job(req.matches[1].str()); }));
   http.Get("/fluxgen/v1/detectors", json_route([&ctx](const httplib::Request&) { return detectors(ctx); }));
   http.Post("/fluxgen/v1/compare",
             json_route([&ctx](const httplib::Request& req) { return ctx.generation.compare(parse_json_body(req)); }));

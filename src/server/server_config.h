@@ -2,11 +2,13 @@
 // the limits that keep one client from exhausting the machine (queue length, request body size).
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pipeline/placement/device_choice.h"
+#include "queue/redis_url.h"
 
 namespace fluxgen::server {
 
@@ -24,6 +26,11 @@ struct ServerConfig {
   size_t max_body_bytes = size_t(64) << 20;
   DevicePlacement placement;            // --device / --vram-budget
   std::string output_dir = "outputs";   // --output-dir: what the server writes (compare reports)
+  // --queue: generation jobs go to this Redis job queue, run by `fluxgen worker`s (docs/scale-out.md);
+  // none: the in-process queue and worker thread. queue_size then bounds the jobs waiting there.
+  std::optional<queue::RedisUrl> queue;
+  std::string queue_name = "fluxgen";  // --queue-name: the keys' prefix
+  int result_ttl_s = 3600;             // --result-ttl: how long a job's result stays readable
 };
 
 // A1111's --api-auth: "user:pass[,user2:pass2]". The password is everything after the first ':'
