@@ -157,7 +157,7 @@ TEST_F(RedisQueue, AKilledWorkersJobIsFinishedByAnother) {
   ASSERT_EQ(images.size(), 1u);
   EXPECT_EQ(images[0].info.get("Seed"), "42");
   EXPECT_NE(w2->log().find("took over job " + id), std::string::npos) << w2->log();
-  EXPECT_TRUE(wait_for_log(*w2, " finished (200)", std::chrono::seconds(5)));  // logged after the answer
+  EXPECT_TRUE(wait_for_log(*w2, " finished (200)", std::chrono::seconds(60)));  // logged after the answer
   EXPECT_EQ(count(w2->log(), " finished (200)"), 1u);
   EXPECT_EQ(redis.cli_int({"XLEN", "fluxgen:jobs"}), 0);
   EXPECT_EQ(redis.cli_int({"XLEN", "fluxgen:dead"}), 0);
@@ -176,9 +176,10 @@ TEST_F(RedisQueue, AStalledWorkerThatComesBackDoesNotMakeASecondResult) {
   const HttpAnswer a = client.get();
   ASSERT_EQ(a.status, 200) << a.body << w2->log();
   const std::string stored = redis.cli({"GET", "fluxgen:result:" + id});
-  EXPECT_TRUE(wait_for_log(*w2, " finished (200)", std::chrono::seconds(5)));
+  EXPECT_TRUE(wait_for_log(*w2, " finished (200)", std::chrono::seconds(60)));
   w1->signal(SIGCONT);  // it finishes the job too, but the result is w2's
-  EXPECT_TRUE(wait_for_log(*w1, "another worker stored its result first", std::chrono::seconds(30))) << w1->log();
+  // Long limits: the waits end as soon as the line appears; under ASan a job takes ~10x longer.
+  EXPECT_TRUE(wait_for_log(*w1, "another worker stored its result first", std::chrono::seconds(180))) << w1->log();
   EXPECT_EQ(redis.cli({"GET", "fluxgen:result:" + id}), stored);
   EXPECT_EQ(count(w1->log() + w2->log(), " finished (200)"), 1u);
   EXPECT_EQ(redis.cli_int({"XLEN", "fluxgen:jobs"}), 0);
