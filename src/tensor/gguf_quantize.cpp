@@ -203,23 +203,22 @@ void q5_k(const float* x, BlockQ5_K& b) {
 }
 
 // The symmetric k-quants (Q3_K, Q6_K): 16 sub-blocks of 16, y = d · sc_s · q.
-template <int QLo, int QHi>
-void symmetric_sub_scales(const float* x, int sc_lo, int sc_hi, uint16_t& d16, int* sc) {
+// q_lo: the codes' most negative level, which each sub-block's largest value maps to.
+void symmetric_sub_scales(const float* x, int q_lo, int sc_lo, int sc_hi, uint16_t& d16, int* sc) {
   float scale[16], max_scale = 0.0f;
   for (int s = 0; s < 16; ++s) {
-    scale[s] = signed_max(x + 16 * s, 16) / static_cast<float>(QLo);
+    scale[s] = signed_max(x + 16 * s, 16) / static_cast<float>(q_lo);
     if (std::fabs(scale[s]) > std::fabs(max_scale)) max_scale = scale[s];
   }
   // The largest sub-scale becomes sc_lo (the most negative code) exactly, as for Q4_0.
   d16 = to_f16(max_scale / static_cast<float>(sc_lo));
   const float d = stored(d16);
   for (int s = 0; s < 16; ++s) sc[s] = level(scale[s], d, sc_lo, sc_hi);
-  (void)QHi;
 }
 
 void q3_k(const float* x, BlockQ3_K& b) {
   int sc[16];
-  symmetric_sub_scales<-4, 3>(x, -32, 31, b.d, sc);
+  symmetric_sub_scales(x, -4, -32, 31, b.d, sc);
   std::memset(b.scales, 0, sizeof b.scales);
   std::memset(b.qs, 0, sizeof b.qs);
   std::memset(b.hmask, 0, sizeof b.hmask);
@@ -243,7 +242,7 @@ void q3_k(const float* x, BlockQ3_K& b) {
 
 void q6_k(const float* x, BlockQ6_K& b) {
   int sc[16];
-  symmetric_sub_scales<-32, 31>(x, -128, 127, b.d, sc);
+  symmetric_sub_scales(x, -32, -128, 127, b.d, sc);
   std::memset(b.ql, 0, sizeof b.ql);
   std::memset(b.qh, 0, sizeof b.qh);
   const float d = stored(b.d);
