@@ -1,5 +1,6 @@
 #include "tensor/host_memory.h"
 
+#include <malloc.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -126,9 +127,18 @@ HostMemoryStats host_memory_stats() {
 }
 
 void trim_host_memory() {
-  Cache& c = cache();
-  std::lock_guard<std::mutex> lock(c.mutex);
-  unmap_all_cached(c);
+  {
+    Cache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    unmap_all_cached(c);
+  }
+#if defined(__GLIBC__)
+  // Blocks under 1 MiB come from malloc's arenas, and glibc gives a freed block back to the system
+  // only when it is at an arena's top: one long-lived allocation above the freed weights (a
+  // thread's kept im2col buffer, a cache) would hold them all resident. malloc_trim releases every
+  // whole free page, wherever it lies.
+  ::malloc_trim(0);
+#endif
 }
 
 }  // namespace fluxgen

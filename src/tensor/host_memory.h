@@ -25,7 +25,8 @@ struct HostMemoryStats {
   uint64_t mapped = 0;        // allocations that went to the system
 };
 HostMemoryStats host_memory_stats();
-// Returns every cached block to the system (after a generation, before loading another model).
+// Returns every cached block, and malloc's free pages, to the system (after a generation, before
+// loading another model, after an unload).
 void trim_host_memory();
 
 }  // namespace fluxgen
