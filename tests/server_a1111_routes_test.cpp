@@ -353,19 +353,22 @@ TEST_F(ServerA1111Routes, MemoryAndUnloadReload) {
   constexpr bool kFreedMemoryLeavesTheProcess = true;
 #endif
   // The tiny models hold about 10 MiB of weights (more as f32); at least 2 MiB must come back.
-  if (kFreedMemoryLeavesTheProcess)
+  if (kFreedMemoryLeavesTheProcess) {
     EXPECT_LT(unloaded + (2u << 20), loaded) << "loaded " << loaded << ", unloaded " << unloaded;
+  }
   const HttpAnswer reload = server_->post("/sdapi/v1/reload-checkpoint", std::string());
   ASSERT_EQ(reload.status, 200) << reload.body;
   // Reloading opens and maps the files again; on the CPU their pages come in as the next job reads
   // them, so the resident set grows a little at reload and back to the loaded size with that job.
   const uint64_t reloaded = ram_used(*server_);
-  if (kFreedMemoryLeavesTheProcess)
+  if (kFreedMemoryLeavesTheProcess) {
     EXPECT_GT(reloaded, unloaded) << "unloaded " << unloaded << ", reloaded " << reloaded;
+  }
   ASSERT_EQ(server_->post("/sdapi/v1/txt2img", small_request(4)).status, 200);
   const uint64_t used_again = ram_used(*server_);
-  if (kFreedMemoryLeavesTheProcess)
+  if (kFreedMemoryLeavesTheProcess) {
     EXPECT_GT(used_again, unloaded + (2u << 20)) << "unloaded " << unloaded << ", after a job " << used_again;
+  }
 
   // After an unload, the next job loads what it needs by itself, with the same result.
   const HttpAnswer before = server_->post("/sdapi/v1/txt2img", small_request(4));

@@ -5,7 +5,12 @@
 // next one's input. No detection leaves the image unchanged, with a note.
 #pragma once
 #include "pipeline/adetailer/adetailer_args.h"
-#include "pipeline/stage_context.h"
+#include "models/flux/flux_model.h"
+#include "models/yolo/yolo_detector.h"
+#include "pipeline/generation_request.h"
+#include "pipeline/latent_codec.h"
+#include "pipeline/progress.h"
+#include "pipeline/stage_result.h"
 #include "pipeline/text_conditioning.h"
 
 namespace fluxgen {
@@ -18,8 +23,16 @@ struct ADetailerInput {
   int job_no;
 };
 
-// Returns the image after every mask of the unit; *interrupted when the user stopped it.
-Image run_adetailer_unit(StageContext& ctx, const ADetailerUnitRequest& unit, const ADetailerInput& in,
-                         bool* interrupted);
+// What the unit runs on: its detector (unit.detector, loaded) and the text encoders for its prompts.
+struct ADetailerModels {
+  const flux::FluxModel& flux;
+  const LatentCodec& codec;
+  const yolo::YoloDetector& detector;
+  TextEncoders& text;
+};
+
+// The image after every mask of the unit (the input unchanged, with a note, when nothing is found).
+StageResult run_adetailer_unit(const ADetailerModels& models, const GenerationRequest& request,
+                               const ADetailerUnitRequest& unit, const ADetailerInput& in, ProgressTracker& progress);
 
 }  // namespace fluxgen

@@ -7,9 +7,11 @@
 
 #include "io/image/image.h"
 #include "pipeline/file_hashes.h"
+#include "pipeline/generation_infotext.h"
 #include "pipeline/generation_request.h"
 #include "pipeline/model_manager.h"
 #include "pipeline/progress.h"
+#include "text/prompt.h"
 
 namespace fluxgen {
 
@@ -35,6 +37,14 @@ class Generator {
   GenerationResult run(GenerationSettings settings);
 
  private:
+  // Loads the request's models (a clear field error when a file is missing or wrong).
+  ModelFiles load_models(const GenerationRequest& request, std::vector<std::string>& notes);
+  // Makes the request's LoRAs, and its prompt's <lora:...> tags, the active ones.
+  std::vector<ActiveLoraRequest> apply_loras(const GenerationRequest& request, const ParsedPrompt& prompt,
+                                             std::vector<std::string>& notes);
+  // The infotext's file facts: the model's and the LoRAs' short hashes.
+  ImageRunFacts run_facts(const ModelFiles& files, const std::vector<ActiveLoraRequest>& loras);
+
   ModelManager& models_;
   HashCache& hashes_;
   ProgressTracker& progress_;

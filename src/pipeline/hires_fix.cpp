@@ -14,9 +14,9 @@ HiresSize hires_size(const GenerationSettings& s, int multiple) {
 }
 
 namespace {
-PassSpec hires_pass(StageContext& ctx, const HiresInput& in, const HiresSize& size, int64_t f) {
-  const GenerationSettings& s = ctx.settings();
-  const HiresRequest& hires = *ctx.request.hires;
+PassSpec hires_pass(const GenerationRequest& request, const HiresInput& in, const HiresSize& size, int64_t f) {
+  const GenerationSettings& s = request.settings;
+  const HiresRequest& hires = *request.hires;
   PassSpec p;
   p.job = "hires";
   p.sampler = hires.sampler;
@@ -29,8 +29,8 @@ PassSpec hires_pass(StageContext& ctx, const HiresInput& in, const HiresSize& si
   p.cfg = s.hires.cfg;
   p.guidance = s.hires.distilled_cfg;
   p.seeds = {in.seed};
-  p.noise_source = ctx.request.noise_source;
-  p.step_cache = ctx.request.step_cache;
+  p.noise_source = request.noise_source;
+  p.step_cache = request.step_cache;
   p.latent_height = size.height / f;
   p.latent_width = size.width / f;
   p.job_no = in.job_no;
@@ -52,24 +52,26 @@ int hires_step_count(const GenerationRequest& r, int multiple, int64_t f) {
   return pass_step_count(p);
 }
 
-Image run_hires_fix(StageContext& ctx, const HiresInput& in, bool* interrupted) {
-  const int64_t f = ctx.models.vae().config().downscale();
-  const HiresSize size = hires_size(ctx.settings(), static_cast<int>(2 * f));
-  const UpscalerChoice& choice = ctx.request.hires->upscaler;
-  PassSpec pass = hires_pass(ctx, in, size, f);
+StageResult run_hires_fix(const HiresModels& models, const GenerationRequest& request, const HiresInput& in,
+                          ProgressTracker& progress) {
+  const int64_t f = models.codec.factor();
+  const HiresSize size = hires_size(request.settings, static_cast<int>(2 * f));
+  const UpscalerChoice& choice = request.hires->upscaler;
+  PassSpec pass = hires_pass(request, in, size, f);
   if (choice.kind == UpscalerChoice::Kind::Latent) {
     pass.init_latent = imaging::resize_tensor(in.latent, pass.latent_height, pass.latent_width, choice.latent_mode);
   } else {
-    const Upscaler* model = choice.kind == UpscalerChoice::Kind::Model ? &ctx.models.upscaler(choice.path) : nullptr;
     const Image upscaled = imaging::a1111_resize_image(
         in.image, imaging::ResizeMode::JustResize, size.width, size.height,
-        [&](const Image& img, double scale) { return upscale_image(choice, model, img, scale); });
-    pass.init_latent = encode_image(ctx, upscaled);
+        [&](const Image& img, double scale) { return upscale_image(choice, models.upscaler, img, scale); });
+    pass.init_latent = models.codec.encode(upscaled);
   }
-  const PassResult r = run_pass(ctx.models.flux(), pass, ctx.progress);
-  note_step_cache(r, pass.job, ctx.notes);
-  *interrupted = r.interrupted;
-  return decode_latent(ctx, r.latent);
+  const PassResult r = run_pass(models.flux, pass, progress);
+  StageResult out;
+  note_step_cache(r, pass.job, out.notes);
+  out.interrupted = r.interrupted;
+  out.image = models.codec.decode(r.latent);
+  return out;
 }
 
 InfotextParams hires_infotext(const GenerationSettings& s) {

@@ -7,8 +7,12 @@
 #include <optional>
 
 #include "pipeline/infotext.h"
+#include "models/upscaler.h"
+#include "pipeline/generation_request.h"
+#include "pipeline/latent_codec.h"
+#include "pipeline/progress.h"
 #include "pipeline/sampling_pass.h"
-#include "pipeline/stage_context.h"
+#include "pipeline/stage_result.h"
 
 namespace fluxgen {
 
@@ -27,8 +31,17 @@ struct HiresInput {
   int job_no;
 };
 
-// The upscaled, re-denoised image; sets *interrupted when the user stopped it.
-Image run_hires_fix(StageContext& ctx, const HiresInput& in, bool* interrupted);
+// What the pass runs on. `upscaler` is the request's upscaler file, loaded; null for Latent,
+// Lanczos and Nearest.
+struct HiresModels {
+  const flux::FluxModel& flux;
+  const LatentCodec& codec;
+  const Upscaler* upscaler;
+};
+
+// The upscaled, re-denoised image of `in`, as `request.hires` asks.
+StageResult run_hires_fix(const HiresModels& models, const GenerationRequest& request, const HiresInput& in,
+                          ProgressTracker& progress);
 int hires_step_count(const GenerationRequest& request, int multiple, int64_t latent_factor);
 InfotextParams hires_infotext(const GenerationSettings& s);
 
