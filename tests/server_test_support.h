@@ -27,9 +27,8 @@
 #include "io/json.h"
 #include "io/safetensors.h"
 #include "pipeline/infotext.h"
+#include "child_process.h"
 #include "test_support.h"
-
-extern char** environ;
 
 namespace fluxgen::test {
 
@@ -104,87 +103,27 @@ class ServerProcess {
  public:
   explicit ServerProcess(const std::string& models_dir, std::vector<std::string> extra = {}) {
     const std::string dir = temp_dir();
-    log_path_ = dir + "/server.log";
     std::vector<std::string> args = {FLUXGEN_BINARY, "serve", "--port", "0", "--models-dir", models_dir};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_store = {"FLUXGEN_CACHE_DIR=" + dir};
-    for (char** e = environ; *e; ++e)
-      if (std::string(*e).rfind("FLUXGEN_CACHE_DIR=", 0) != 0) env_store.emplace_back(*e);
-    std::vector<char*> envp;
-    for (auto& e : env_store) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addopen(&actions, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    const int rc = posix_spawn(&pid_, FLUXGEN_BINARY, &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    if (rc != 0) {
-      close(out[0]);
-      throw std::runtime_error("cannot start fluxgen serve");
-    }
-    // The first line says where it listens.
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out[0], POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) continue;
-      char buf[256];
-      const ssize_t n = read(out[0], buf, sizeof buf);
-      if (n <= 0) break;
-      line.append(buf, static_cast<size_t>(n));
-    }
-    close(out[0]);
+    // The first line says where it listens; nothing later on stdout is needed.
+    process_ = std::make_unique<ChildProcess>(std::move(args), dir + "/server.log", "\n",
+                                              std::vector<std::string>{"FLUXGEN_CACHE_DIR=" + dir},
+                                              ChildOptions{.truncate_log = true, .keep_stdout = false});
     std::smatch m;
+    const std::string& line = process_->first_output();
     if (!std::regex_search(line, m, std::regex(R"(http://127\.0\.0\.1:(\d+))")))
       throw std::runtime_error("fluxgen serve did not start: " + line + log());
     port_ = std::stoi(m[1].str());
   }
 
-  ~ServerProcess() { stop(); }
-
   // SIGTERM and wait; returns the exit status (or -1 when it had to be killed).
-  int stop() {
-    if (pid_ <= 0) return exit_status_;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 300; ++i) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        return exit_status_;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-    exit_status_ = -1;
-    return exit_status_;
-  }
-
-  bool alive() {
-    if (pid_ <= 0) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
-    pid_ = 0;
-    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return false;
-  }
+  int stop() { return process_->stop(); }
+  bool alive() { return process_->alive(); }
   int port() const { return port_; }
 
   // VmRSS of the server in KiB (/proc/PID/status).
   long rss_kib() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::ifstream in("/proc/" + std::to_string(process_->pid()) + "/status");
     std::string key;
     long value = -1;
     std::string line;
@@ -193,12 +132,7 @@ class ServerProcess {
     return value;
   }
 
-  std::string log() const {
-    std::ifstream in(log_path_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string log() const { return process_->log(); }
 
   httplib::Client client(const std::string& user = "", const std::string& password = "") const {
     httplib::Client c("127.0.0.1", port_);
@@ -237,10 +171,8 @@ class ServerProcess {
   }
 
  private:
-  pid_t pid_ = 0;
+  std::unique_ptr<ChildProcess> process_;
   int port_ = 0;
-  int exit_status_ = 0;
-  std::string log_path_;
 };
 
 // A suite sharing one `fluxgen serve` over a fresh tiny models folder: SetUpTestSuite calls
