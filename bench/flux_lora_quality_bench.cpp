@@ -20,6 +20,7 @@
 #include <random>
 
 #include "backend/ops.h"
+#include "flux_cpu/random_host_store.h"
 #include "io/safetensors.h"
 #include "lora/lora_effect_error.h"
 #include "lora/lora_patcher.h"
@@ -85,12 +86,7 @@ Case random_case() {
     const double target = 1e-2 * norm(weights->get(name));
     const double actual = norm(ops::linear(up, ops::permute(down, {1, 0})));
     up = ops::scale(up, static_cast<float>(target / actual));
-    std::string key = "lora_unet_" + name.substr(0, name.size() - 7);
-    for (char& ch : key)
-      if (ch == '.') ch = '_';
-    lora->put(key + ".lora_down.weight", convert(down, DType::BF16));
-    lora->put(key + ".lora_up.weight", convert(up, DType::BF16));
-    lora->put(key + ".alpha", Tensor::full({}, static_cast<float>(rank)));
+    bench::put_kohya_lora(*lora, name, down, up);
   }
   Case c{"random 512-wide (rank 16, |dW|/|W|=1e-2)", weights, lora, 1.0f, {}};
   std::mt19937 in_rng(5);

@@ -98,4 +98,13 @@ std::shared_ptr<RandomHostStore> random_host_flux_store(const flux::FluxConfig& 
                                            std::map<std::string, std::string>{{"config", config.to_json().dump()}});
 }
 
+void put_kohya_lora(MemoryStore& lora, const std::string& weight_name, const Tensor& down, const Tensor& up) {
+  std::string key = "lora_unet_" + weight_name.substr(0, weight_name.size() - std::string(".weight").size());
+  for (char& ch : key)
+    if (ch == '.') ch = '_';
+  lora.put(key + ".lora_down.weight", convert(down, DType::BF16));
+  lora.put(key + ".lora_up.weight", convert(up, DType::BF16));
+  lora.put(key + ".alpha", Tensor::full({}, static_cast<float>(down.shape()[0])));
+}
+
 }  // namespace fluxgen::bench

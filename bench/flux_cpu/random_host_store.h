@@ -44,6 +44,10 @@ class RandomHostStore final : public TensorStore {
 // `metadata_keys`' values from the store.
 void write_store(const std::string& path, const TensorStore& store, const std::vector<std::string>& metadata_keys);
 
+// Adds a kohya-named LoRA pair for the FLUX weight `weight_name` ("double_blocks.0.img_attn.qkv.weight")
+// to `lora`: lora_unet_<module>.lora_down/.lora_up in bf16 and .alpha = rank (scale 1).
+void put_kohya_lora(MemoryStore& lora, const std::string& weight_name, const Tensor& down, const Tensor& up);
+
 // FLUX transformer weights in bf16, its configuration in the metadata as a checkpoint carries it.
 std::shared_ptr<RandomHostStore> random_host_flux_store(const flux::FluxConfig& config, uint64_t seed);
 

@@ -65,12 +65,7 @@ std::shared_ptr<MemoryStore> random_lora(const TensorStore& weights, int64_t ran
     // |up·down|_F ≈ sqrt(rank·in·out) for N(0, 1) factors; |W|_F ≈ sqrt(out) for N(0, 1/in) weights.
     const double scale = 1e-2 * std::sqrt(double(s[0])) / std::sqrt(double(rank) * double(s[0]) * double(s[1]));
     up = ops::scale(up, static_cast<float>(scale));
-    std::string key = "lora_unet_" + name.substr(0, name.size() - 7);
-    for (char& ch : key)
-      if (ch == '.') ch = '_';
-    lora->put(key + ".lora_down.weight", convert(down, DType::BF16));
-    lora->put(key + ".lora_up.weight", convert(up, DType::BF16));
-    lora->put(key + ".alpha", Tensor::full({}, static_cast<float>(rank)));
+    bench::put_kohya_lora(*lora, name, down, up);
   }
   return lora;
 }
