@@ -3,10 +3,12 @@
 // processes. Concurrent jobs complete once each; a worker killed mid-job loses nothing (another
 // takes the job over) and one that stalls and comes back does not make a second result; waiting
 // jobs survive a Redis restart with AOF; an unreachable Redis is a prompt 503; progress and
-// interrupt work across processes; a job that keeps killing its workers ends as a dead letter.
+// interrupt work across processes; a job that keeps killing its workers ends as a dead letter; a
+// worker takes the jobs for the model it has loaded before older ones for other models.
 #include <gtest/gtest.h>
 
 #include <future>
+#include <algorithm>
 #include <set>
 
 #include "redis_test_support.h"
@@ -76,6 +78,70 @@ class RedisQueue : public ::testing::Test {
     json::Value r = small_request(seed, 100, 64);
     r["n_iter"] = n_iter;
     return r;
+  }
+
+  // While a long job for flux_e2e keeps one worker busy (with flux_e2e loaded), jobs for model_b,
+  // model_c, model_b and flux_e2e queue up in that order; once they are done, the order the worker
+  // started them in (indexes into that list).
+  std::vector<size_t> order_of_queued_jobs(const std::vector<std::string>& worker_flags) {
+    for (const char* name : {"model_b", "model_c"}) {
+      const std::string link = models_ + "/Stable-diffusion/" + name + ".safetensors";
+      if (!std::filesystem::exists(link)) std::filesystem::create_symlink(fixture("flux_e2e.safetensors"), link);
+    }
+    RedisServer redis;
+    auto worker = start_worker(redis.url(), models_, "w1", worker_flags);
+    auto server = front_end(redis);
+    const auto for_model = [](json::Value r, const std::string& model) {
+      r["override_settings"] = json::Value::object();
+      r["override_settings"]["sd_model_checkpoint"] = model;
+      return r;
+    };
+    auto first = post_async(*server, for_model(long_request(50, /*n_iter=*/3), "flux_e2e"));
+    EXPECT_FALSE(wait_running(redis, 1).empty()) << worker->log();
+    const std::vector<std::pair<int, std::string>> queued = {{51, "model_b"}, {52, "model_c"}, {53, "model_b"}, {54, "flux_e2e"}};
+    std::vector<std::string> ids;
+    for (const auto& [seed, model] : queued) {
+      json::Value body = for_model(small_request(seed, 1, 32), model);
+      body["async"] = true;
+      const HttpAnswer a = server->post("/sdapi/v1/txt2img", body);
+      EXPECT_EQ(a.status, 200) << a.body;
+      if (a.status != 200) return {};
+      ids.push_back(a.json.at("id").as_string());
+    }
+    // The queue listing counts them per model while the first job runs.
+    const json::Value listing = server->get("/fluxgen/v1/queue").json;
+    if (listing.at("running").as_bool() && listing.at("waiting").as_int() == 4) {
+      EXPECT_EQ(listing.at("waiting_by_stream").at("fluxgen:jobs:model_b").as_int(), 2) << listing.dump();
+      EXPECT_EQ(listing.at("waiting_by_stream").at("fluxgen:jobs:model_c").as_int(), 1) << listing.dump();
+      EXPECT_EQ(listing.at("waiting_by_stream").at("fluxgen:jobs:flux_e2e").as_int(), 1) << listing.dump();
+    }
+    const HttpAnswer a = first.get();
+    EXPECT_EQ(a.status, 200) << a.body << worker->log();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      HttpAnswer job;
+      for (int n = 0; n < 2000; ++n) {
+        job = server->get("/fluxgen/v1/jobs/" + ids[i]);
+        if (job.status != 200 || job.json.contains("result") || job.json.contains("error")) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      }
+      EXPECT_TRUE(job.json.contains("result")) << job.body << worker->log();
+      if (!job.json.contains("result")) return {};
+      EXPECT_EQ(job.json.at("result").at("images").size(), 1u);
+      EXPECT_EQ(json::parse(job.json.at("result").at("info").as_string()).at("seed").as_int(), queued[i].first);
+    }
+    for (const char* stream : {"fluxgen:jobs", "fluxgen:jobs:flux_e2e", "fluxgen:jobs:model_b", "fluxgen:jobs:model_c"})
+      EXPECT_EQ(redis.cli_int({"XLEN", stream}), 0) << stream;
+    const std::string log = worker->log();
+    std::vector<std::pair<size_t, size_t>> at;  // (place in the log, index)
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const size_t place = log.find("job " + ids[i] + " (txt2img) started");
+      EXPECT_NE(place, std::string::npos) << log;
+      at.emplace_back(place, i);
+    }
+    std::sort(at.begin(), at.end());
+    std::vector<size_t> order;
+    for (const auto& [place, i] : at) order.push_back(i);
+    return order;
   }
 
   std::string models_;
@@ -252,6 +318,14 @@ TEST_F(RedisQueue, ProgressAndInterruptWorkAcrossProcesses) {
   const HttpAnswer next = server->post("/sdapi/v1/txt2img", small_request(5, 1, 32));
   ASSERT_EQ(next.status, 200);
   EXPECT_FALSE(json::parse(next.json.at("info").as_string()).at("interrupted").as_bool());
+}
+
+TEST_F(RedisQueue, AWorkerTakesTheJobsForItsLoadedModelFirst) {
+  // flux_e2e's job first (loaded), then the oldest other one (model_b), then model_b's second
+  // (loaded now) before model_c's older one.
+  EXPECT_EQ(order_of_queued_jobs({}), (std::vector<size_t>{3, 0, 2, 1}));
+  // Without the preference: oldest first.
+  EXPECT_EQ(order_of_queued_jobs({"--prefer-loaded", "0"}), (std::vector<size_t>{0, 1, 2, 3}));
 }
 
 TEST_F(RedisQueue, AJobThatKeepsKillingWorkersEndsAsADeadLetter) {

@@ -23,6 +23,7 @@ void register_worker_command(CLI::App& app) {
     std::string name;
     double visibility_timeout = 60;
     int max_deliveries = 3;
+    double prefer_loaded = 120;
     DeviceCliOptions device;
   };
   auto f = std::make_shared<Flags>();
@@ -40,6 +41,10 @@ void register_worker_command(CLI::App& app) {
   cmd->add_option("--max-deliveries", f->max_deliveries,
                   "Times a job is handed out before it goes to the dead-letter stream NAME:dead (default 3)")
       ->check(CLI::Range(1, 100));
+  cmd->add_option("--prefer-loaded", f->prefer_loaded,
+                  "Seconds a job for the loaded model may have been queued after an older job for another model "
+                  "and still go first (saves a reload; 0: strictly oldest first; default 120)")
+      ->check(CLI::Range(0.0, 86400.0));
   add_device_options(cmd, f->device);
   cmd->callback([f] {
 #if !defined(FLUXGEN_WITH_HTTPLIB) || !defined(FLUXGEN_WITH_HIREDIS)
@@ -60,6 +65,7 @@ void register_worker_command(CLI::App& app) {
     config.server.placement = f->device.resolve();
     config.visibility_timeout = std::chrono::milliseconds(static_cast<long long>(f->visibility_timeout * 1000));
     config.max_deliveries = f->max_deliveries;
+    config.prefer_loaded = std::chrono::milliseconds(static_cast<long long>(f->prefer_loaded * 1000));
     server::redis::run_worker(config);
 #endif
   });

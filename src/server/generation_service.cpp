@@ -125,7 +125,7 @@ json::Value GenerationService::generate(const json::Value& body_in, GenerationMo
 #ifdef FLUXGEN_WITH_HIREDIS
   if (remote_) {
     // Validated here exactly as without a queue (422 / 404 at once); a worker runs it.
-    const std::string id = remote_->submit(body, mode, options_.patch());
+    const std::string id = remote_->submit(body, mode, options_.patch(), request.settings.model);
     if (!async) return remote_->wait(id);
     json::Value out = json::Value::object();
     out["id"] = id;

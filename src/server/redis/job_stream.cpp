@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 
 namespace fluxgen::server::redis {
@@ -18,10 +19,11 @@ std::string new_job_id() {
   return id;
 }
 
-JobMessage parse_job_message(const RedisReply& entry) {
+JobMessage parse_job_message(const RedisReply& entry, const std::string& stream) {
   check(entry.elements.size() == 2 && entry.elements[1].type == RedisReply::Type::Array,
         "job queue: a stream entry is not [id, fields]");
   JobMessage m;
+  m.stream = stream;
   m.entry_id = entry.elements[0].text();
   const auto& fields = entry.elements[1].elements;
   bool has_id = false, has_body = false, has_mode = false;
@@ -34,17 +36,40 @@ JobMessage parse_job_message(const RedisReply& entry) {
     else if (k == "options") m.options = v;
     else if (k == "ttl") m.ttl_s = std::max(1, std::atoi(v.c_str()));
   }
-  check(has_id && has_body && has_mode, "job queue: stream entry ", m.entry_id, " lacks its id, mode or body field");
+  check(has_id && has_body && has_mode, "job queue: stream entry ", m.entry_id, " of ", stream,
+        " lacks its id, mode or body field");
   return m;
 }
 
-void ensure_group(RedisConnection& redis, const QueueKeys& keys) {
+std::string job_model_key(const std::string& checkpoint) {
+  std::string path = checkpoint;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();  // a diffusers folder given as "dir/"
+  if (path.empty()) return "";
+  return std::filesystem::path(path).stem().string();
+}
+
+void ensure_group(RedisConnection& redis, const std::string& stream) {
   try {
     // From the stream's start: jobs added before the first worker came are theirs too.
-    redis.command({"XGROUP", "CREATE", keys.jobs(), kWorkerGroup, "0", "MKSTREAM"});
+    redis.command({"XGROUP", "CREATE", stream, kWorkerGroup, "0", "MKSTREAM"});
   } catch (const RedisCommandError& e) {
     if (std::string(e.what()).find("BUSYGROUP") == std::string::npos) throw;
   }
+}
+
+void register_stream(RedisConnection& redis, const QueueKeys& keys, const std::string& stream) {
+  ensure_group(redis, stream);
+  if (redis.command({"SADD", keys.streams(), stream}).integer == 1)
+    redis.command({"XADD", keys.new_streams(), "MAXLEN", "~", "1000", "*", "stream", stream});
+}
+
+std::vector<std::string> job_streams(RedisConnection& redis, const QueueKeys& keys) {
+  std::vector<std::string> out;
+  for (const RedisReply& s : redis.command({"SMEMBERS", keys.streams()}).elements)
+    if (s.text() != keys.jobs()) out.push_back(s.text());
+  std::sort(out.begin(), out.end());
+  out.insert(out.begin(), keys.jobs());
+  return out;
 }
 
 json::Value read_hash(RedisConnection& redis, const std::string& key) {
@@ -54,16 +79,22 @@ json::Value read_hash(RedisConnection& redis, const std::string& key) {
   return out;
 }
 
-long long waiting_jobs(RedisConnection& redis, const QueueKeys& keys) {
-  const long long length = redis.command({"XLEN", keys.jobs()}).integer;
+long long waiting_jobs(RedisConnection& redis, const std::string& stream) {
+  const long long length = redis.command({"XLEN", stream}).integer;
   long long pending = 0;
   try {
-    const RedisReply p = redis.command({"XPENDING", keys.jobs(), kWorkerGroup});
+    const RedisReply p = redis.command({"XPENDING", stream, kWorkerGroup});
     if (!p.elements.empty()) pending = p.elements[0].integer;
   } catch (const RedisCommandError&) {
     // No group yet: no worker has ever come, nothing was delivered.
   }
   return std::max(0LL, length - pending);
+}
+
+long long waiting_jobs(RedisConnection& redis, const QueueKeys& keys) {
+  long long n = 0;
+  for (const std::string& stream : job_streams(redis, keys)) n += waiting_jobs(redis, stream);
+  return n;
 }
 
 bool publish_result(RedisConnection& redis, const QueueKeys& keys, const std::string& id, const json::Value& result,

@@ -3,12 +3,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "pipeline/generation_settings.h"
@@ -41,6 +44,14 @@ std::string now_ms() {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%015lld", static_cast<long long>(ms));
   return buf;
+}
+
+// A stream entry id ("ms-seq"), ordered as Redis orders them.
+using StreamId = std::pair<unsigned long long, unsigned long long>;
+
+StreamId parse_stream_id(const std::string& id) {
+  const size_t dash = id.find('-');
+  return {std::strtoull(id.c_str(), nullptr, 10), dash == std::string::npos ? 0 : std::strtoull(id.c_str() + dash + 1, nullptr, 10)};
 }
 
 struct Outcome {
@@ -134,9 +145,9 @@ class JobMonitor {
         if (owner && now - last_heartbeat >= heartbeat_every) {
           // Only while the entry is still ours: a worker that stalled and was taken over must not
           // claim its job back from the one now running it.
-          const RedisReply p = redis->command({"XPENDING", keys_.jobs(), kWorkerGroup, job_.entry_id, job_.entry_id, "1"});
+          const RedisReply p = redis->command({"XPENDING", job_.stream, kWorkerGroup, job_.entry_id, job_.entry_id, "1"});
           owner = !p.elements.empty() && p.elements[0].elements.size() >= 2 && p.elements[0].elements[1].text() == consumer_;
-          if (owner) redis->command({"XCLAIM", keys_.jobs(), kWorkerGroup, consumer_, "0", job_.entry_id, "JUSTID"});
+          if (owner) redis->command({"XCLAIM", job_.stream, kWorkerGroup, consumer_, "0", job_.entry_id, "JUSTID"});
           else std::fprintf(stderr, "fluxgen worker: job %s was taken over by another worker; finishing it anyway (one result is kept)\n", job_.id.c_str());
           last_heartbeat = now;
         }
@@ -175,7 +186,10 @@ class Worker {
       try {
         if (!redis_ || !redis_->usable()) {
           redis_ = std::make_unique<RedisConnection>(config_.url, config_.timeout);
-          ensure_group(*redis_, keys_);
+          // A Redis that restarted without its files has lost the groups: made sure of again.
+          grouped_.clear();
+          ensure_group(*redis_, keys_.jobs());
+          grouped_.insert(keys_.jobs());
           if (in_outage) std::fprintf(stderr, "fluxgen worker: Redis at %s is back\n", redis_->where().c_str());
           in_outage = false;
           backoff = std::chrono::milliseconds(250);
@@ -187,9 +201,7 @@ class Worker {
           }
         }
         int deliveries = 1;
-        std::optional<JobMessage> job = claim_stale(deliveries);
-        if (!job) job = read_new();
-        if (job) process(*job, deliveries);
+        if (std::optional<JobMessage> job = next_job(deliveries)) process(*job, deliveries);
       } catch (const RedisUnavailable& e) {
         if (!in_outage) std::fprintf(stderr, "fluxgen worker: %s; retrying\n", e.what());
         in_outage = true;
@@ -210,15 +222,49 @@ class Worker {
   }
 
  private:
-  // A job another worker took and left idle past the visibility timeout (its worker died or hung).
-  std::optional<JobMessage> claim_stale(int& deliveries) {
-    const RedisReply r = redis_->command({"XAUTOCLAIM", keys_.jobs(), kWorkerGroup, consumer_,
+  // The next job, in this order: one another worker left idle past the visibility timeout (its
+  // worker died or hung); a new one for the model this worker ran last (loaded: no reload) unless
+  // a job for another model has waited prefer_loaded longer; the oldest new one of the others. When none waits: nullopt, after waiting up to a second
+  // for a job (or a new job stream) to come.
+  std::optional<JobMessage> next_job(int& deliveries) {
+    // Before listing the streams, so that one added after the listing wakes the wait below.
+    const std::string announced = last_entry_id(keys_.new_streams());
+    const std::vector<std::string> streams = job_streams(*redis_, keys_);
+    for (const std::string& stream : streams)
+      if (grouped_.insert(stream).second) ensure_group(*redis_, stream);
+    for (const std::string& stream : streams)
+      if (std::optional<JobMessage> job = claim_stale(stream, deliveries)) return job;
+    deliveries = 1;
+    std::vector<std::string> delivered;  // per stream, the last entry the group was given
+    const std::string* oldest = nullptr;
+    const std::string* loaded = nullptr;
+    StreamId oldest_id{}, loaded_id{};
+    for (const std::string& stream : streams) {
+      delivered.push_back(last_delivered_id(stream));
+      const RedisReply next = redis_->command({"XRANGE", stream, "(" + delivered.back(), "+", "COUNT", "1"});
+      if (next.elements.empty() || next.elements[0].elements.empty()) continue;
+      const StreamId id = parse_stream_id(next.elements[0].elements[0].text());
+      if (stream == preferred_) loaded = &stream, loaded_id = id;
+      else if (!oldest || id < oldest_id) oldest = &stream, oldest_id = id;
+    }
+    // The ids' first part is Redis's clock in ms: how much later the loaded model's job came.
+    const auto window = static_cast<unsigned long long>(config_.prefer_loaded.count());
+    if (loaded && (!oldest || loaded_id.first <= oldest_id.first + window)) oldest = loaded;
+    // Another worker may take it first: then nullopt, and the caller asks again.
+    if (oldest) return read_new(*oldest);
+    wait_for_work(streams, delivered, announced);
+    return std::nullopt;
+  }
+
+  // A job of `stream` another worker took and left idle past the visibility timeout.
+  std::optional<JobMessage> claim_stale(const std::string& stream, int& deliveries) {
+    const RedisReply r = redis_->command({"XAUTOCLAIM", stream, kWorkerGroup, consumer_,
                                           std::to_string(config_.visibility_timeout.count()), "0-0", "COUNT", "1"});
     if (r.elements.size() < 2) return std::nullopt;
     for (const RedisReply& entry : r.elements[1].elements) {
       if (entry.elements.size() != 2 || entry.elements[1].is_nil()) continue;  // deleted meanwhile
-      JobMessage job = parse_job_message(entry);
-      const RedisReply p = redis_->command({"XPENDING", keys_.jobs(), kWorkerGroup, job.entry_id, job.entry_id, "1"});
+      JobMessage job = parse_job_message(entry, stream);
+      const RedisReply p = redis_->command({"XPENDING", stream, kWorkerGroup, job.entry_id, job.entry_id, "1"});
       deliveries = p.elements.empty() || p.elements[0].elements.size() < 4 ? 1 : static_cast<int>(p.elements[0].elements[3].integer);
       std::fprintf(stderr, "fluxgen worker: took over job %s (delivery %d)\n", job.id.c_str(), deliveries);
       return job;
@@ -226,19 +272,52 @@ class Worker {
     return std::nullopt;
   }
 
-  std::optional<JobMessage> read_new() {
-    const RedisReply r = redis_->blocking_command(
-        {"XREADGROUP", "GROUP", kWorkerGroup, consumer_, "COUNT", "1", "BLOCK", "1000", "STREAMS", keys_.jobs(), ">"},
-        std::chrono::milliseconds(1000));
+  // The next undelivered job of `stream`, without waiting.
+  std::optional<JobMessage> read_new(const std::string& stream) {
+    const RedisReply r = redis_->command(
+        {"XREADGROUP", "GROUP", kWorkerGroup, consumer_, "COUNT", "1", "STREAMS", stream, ">"});
     if (r.is_nil() || r.elements.empty() || r.elements[0].elements.size() < 2) return std::nullopt;
     const RedisReply& entries = r.elements[0].elements[1];
     if (entries.elements.empty()) return std::nullopt;
-    return parse_job_message(entries.elements[0]);
+    return parse_job_message(entries.elements[0], stream);
+  }
+
+  // Blocks (up to a second) until a stream has an entry after the one its group was last given,
+  // or a job stream was announced after `announced`. Reads without a group: nothing is taken.
+  void wait_for_work(const std::vector<std::string>& streams, const std::vector<std::string>& delivered,
+                     const std::string& announced) {
+    std::vector<std::string> words = {"XREAD", "COUNT", "1", "BLOCK", "1000", "STREAMS"};
+    words.insert(words.end(), streams.begin(), streams.end());
+    words.push_back(keys_.new_streams());
+    words.insert(words.end(), delivered.begin(), delivered.end());
+    words.push_back(announced);
+    redis_->blocking_command(words, std::chrono::milliseconds(1000));
+  }
+
+  // The id of `stream`'s newest entry ("0-0" when it has none).
+  std::string last_entry_id(const std::string& stream) {
+    const RedisReply r = redis_->command({"XREVRANGE", stream, "+", "-", "COUNT", "1"});
+    if (r.elements.empty() || r.elements[0].elements.empty()) return "0-0";
+    return r.elements[0].elements[0].text();
+  }
+
+  // The id of the last entry the group was given from `stream` (XINFO GROUPS' last-delivered-id).
+  std::string last_delivered_id(const std::string& stream) {
+    const RedisReply groups = redis_->command({"XINFO", "GROUPS", stream});
+    for (const RedisReply& group : groups.elements) {
+      std::string name, last = "0-0";
+      for (size_t i = 0; i + 1 < group.elements.size(); i += 2) {
+        if (group.elements[i].text() == "name") name = group.elements[i + 1].text();
+        else if (group.elements[i].text() == "last-delivered-id") last = group.elements[i + 1].text();
+      }
+      if (name == kWorkerGroup) return last;
+    }
+    return "0-0";
   }
 
   void acknowledge(const JobMessage& job) {
-    redis_->command({"XACK", keys_.jobs(), kWorkerGroup, job.entry_id});
-    redis_->command({"XDEL", keys_.jobs(), job.entry_id});
+    redis_->command({"XACK", job.stream, kWorkerGroup, job.entry_id});
+    redis_->command({"XDEL", job.stream, job.entry_id});
   }
 
   void process(const JobMessage& job, int deliveries) {
@@ -261,6 +340,7 @@ class Worker {
       JobMonitor monitor(config_, keys_, consumer_, service_, job);
       outcome = run_job(service_, options_, job);
     }
+    if (outcome.status == 200) preferred_ = job.stream;  // its model is the one loaded now
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     store(job, outcome, seconds);
   }
@@ -328,6 +408,8 @@ class Worker {
   ApiOptions options_;
   GenerationService service_;
   std::unique_ptr<RedisConnection> redis_;
+  std::set<std::string> grouped_;  // the job streams this connection made sure have the group
+  std::string preferred_;          // the stream of the last job run: its model is loaded
 };
 
 }  // namespace

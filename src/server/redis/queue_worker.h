@@ -3,7 +3,8 @@
 // same validation against its own models folder, the same GenerationService and answer), stores
 // the answer once (SET NX) and only then acknowledges the entry, so a job is never lost: one whose
 // worker died stays pending and another worker takes it over (XAUTOCLAIM) once it has been idle
-// for the visibility timeout. A job delivered more than `max_deliveries` times without a result
+// for the visibility timeout. Jobs for the model it has loaded go first (within
+// `prefer_loaded`). A job delivered more than `max_deliveries` times without a result
 // goes to the dead-letter stream with its error instead of killing workers forever.
 #pragma once
 #include <chrono>
@@ -21,6 +22,9 @@ struct WorkerConfig {
   ServerConfig server;           // models_dir, placement (--device), output_dir
   std::chrono::milliseconds visibility_timeout{60000};
   int max_deliveries = 3;
+  // How much later than the oldest waiting job of another model a job for the loaded model may
+  // have been queued and still go first (--prefer-loaded): the reload it saves against fairness.
+  std::chrono::milliseconds prefer_loaded{120000};
   std::chrono::milliseconds timeout{2000};  // connecting and each command
 };
 

@@ -43,7 +43,8 @@ RedisConnection RemoteQueue::connect() {
   }
 }
 
-std::string RemoteQueue::submit(const json::Value& body, GenerationMode mode, const json::Value& options_patch) {
+std::string RemoteQueue::submit(const json::Value& body, GenerationMode mode, const json::Value& options_patch,
+                                const std::string& checkpoint) {
   RedisConnection redis = connect();
   try {
     const long long waiting = waiting_jobs(redis, keys_);
@@ -53,10 +54,12 @@ std::string RemoteQueue::submit(const json::Value& body, GenerationMode mode, co
                          std::to_string(config_.capacity) + "); retry later");
     const std::string id = new_job_id();
     const std::string ttl = std::to_string(config_.result_ttl_s);
+    const std::string stream = keys_.jobs_for(job_model_key(checkpoint));
+    register_stream(redis, keys_, stream);
     // The record first, so a worker that takes the job at once finds it. It expires like a result
     // would, after the job is done; until then its TTL is refreshed by the worker.
     redis.command({"HSET", keys_.job(id), "state", "queued", "mode", mode == GenerationMode::Txt2Img ? "txt2img" : "img2img"});
-    redis.command({"XADD", keys_.jobs(), "*", "id", id, "mode", mode == GenerationMode::Txt2Img ? "txt2img" : "img2img",
+    redis.command({"XADD", stream, "*", "id", id, "mode", mode == GenerationMode::Txt2Img ? "txt2img" : "img2img",
                    "body", body.dump(), "options", options_patch.dump(), "ttl", ttl});
     return id;
   } catch (const RedisUnavailable& e) {
@@ -191,7 +194,16 @@ json::Value RemoteQueue::status() {
     }
     json::Value q = json::Value::object();
     q["running"] = running.size() > 0;
-    q["waiting"] = static_cast<int64_t>(waiting_jobs(redis, keys_));
+    // Per job stream too: which models the waiting jobs are for.
+    long long waiting = 0;
+    json::Value by_stream = json::Value::object();
+    for (const std::string& stream : job_streams(redis, keys_)) {
+      const long long n = waiting_jobs(redis, stream);
+      waiting += n;
+      if (n > 0) by_stream[stream] = static_cast<int64_t>(n);
+    }
+    q["waiting"] = static_cast<int64_t>(waiting);
+    q["waiting_by_stream"] = by_stream;
     q["capacity"] = config_.capacity;
     q["running_jobs"] = running;
     q["queue"] = config_.url.redacted() + " (" + config_.name + ")";

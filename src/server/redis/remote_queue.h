@@ -28,8 +28,11 @@ class RemoteQueue {
  public:
   explicit RemoteQueue(RemoteQueueConfig config);
 
-  // Adds the job; returns its id. Throws ApiError 429 (the queue is full) or 503 (unreachable).
-  std::string submit(const json::Value& body, GenerationMode mode, const json::Value& options_patch);
+  // Adds the job to the stream of `checkpoint` (the file the validated request runs, "" when it
+  // names none), so that a worker with that model loaded takes it first; returns its id. Throws
+  // ApiError 429 (the queue is full) or 503 (unreachable).
+  std::string submit(const json::Value& body, GenerationMode mode, const json::Value& options_patch,
+                     const std::string& checkpoint);
   // Waits for the job's result: its answer, or the ApiError it ended with.
   json::Value wait(const std::string& id);
   // GET /fluxgen/v1/jobs/ID: {"id", "state", "worker", "progress", and "result" (the answer) or
