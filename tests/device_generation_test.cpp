@@ -1,7 +1,8 @@
 // The GPU path checked on the stand-in device (fake_device_backend.h: memory the host cannot read,
 // a capacity, peak accounting): `--device` resolution, the VRAM planner, weight streaming under a
 // budget, whole generations (txt2img, img2img, HiRes.fix with ESRGAN, ADetailer, previews) with
-// every model placed on the device (ESRGAN, YOLO and TAEF1 included), and out-of-memory faults
+// every model placed on the device (ESRGAN, YOLO and TAEF1 included) and the denoising steps
+// replayed as device graphs, and out-of-memory faults
 // that leave the next job working.
 #include <gtest/gtest.h>
 
@@ -203,6 +204,9 @@ TEST_F(OnFakeDevice, GenerationsRunOnTheDeviceAndMatchTheCpu) {
     EXPECT_EQ(a.images[0].infotext, b.images[0].infotext);
   }
   EXPECT_GT(previews, 0);
+  // The denoising steps replayed captured graphs (models/flux/step_graph.h), same pixels as above.
+  EXPECT_GE(fake.captures(), 3);
+  EXPECT_GT(fake.replays(), fake.captures());
   EXPECT_EQ(&gpu.models.flux(), &gpu.models.flux());
   EXPECT_GT(fake.memory().in_use, 0u);  // the transformer, autoencoder and text encoders stay there
 }

@@ -8,6 +8,7 @@
 #include "lora/lora_reader.h"
 #include "models/clip/clip_text_model.h"
 #include "models/flux/flux_model.h"
+#include "models/flux/step_graph.h"
 #include "models/t5/t5_encoder.h"
 #include "models/vae/autoencoder.h"
 #include "tensor/convert.h"
@@ -91,6 +92,18 @@ std::vector<DeviceParity> run_device_parities(const DeviceParityOptions& o) {
     auto model = flux::FluxModel::load(placed("flux_bfl.safetensors", o), flux::FluxLoadOptions{});
     const flux::FluxInputs in = flux_inputs(*io, o.device);
     r.push_back({"flux", error(model->forward(in), io->get("out.pred"))});
+    {
+      // The step as a device graph (a CUDA graph on a GPU): two other steps first (run plainly,
+      // then captured), then the fixture's inputs through the replayed graph.
+      flux::StepGraph graph(*model);
+      for (int k = 1; k <= 2; ++k) {
+        flux::FluxInputs other = in;
+        other.img = ops::affine(in.img, 1.0f - 0.2f * static_cast<float>(k), 0.0f);
+        other.timesteps.assign(in.timesteps.size(), 0.95f - 0.3f * static_cast<float>(k));
+        graph.forward(other);
+      }
+      r.push_back({"flux step graph (replayed)", error(graph.forward(in), io->get("out.pred"))});
+    }
     const lora::TargetResolver resolver(model->config());
     lora::LoraPatcher patcher(lora::Component::Transformer, model->linear_layers(), model->source());
     for (const std::string kind : {"kohya", "peft"}) {

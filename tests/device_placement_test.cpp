@@ -109,7 +109,7 @@ TEST_F(DevicePlacement, ToDeviceOfPlacesTablesInTheirOwnDtype) {
 TEST_F(DevicePlacement, FixtureModelsMatchTheirReferencesOnTheDevice) {
   for (const std::optional<DType> weights : {std::optional<DType>(DType::F32), std::optional<DType>()}) {
     const auto results = test::run_device_parities({Device::CUDA, weights});
-    EXPECT_EQ(results.size(), 10u);
+    EXPECT_EQ(results.size(), 11u);
     for (const auto& r : results) {
       EXPECT_LT(r.error, 1e-4) << r.name;
       EXPECT_GT(r.error, 0.0) << r.name;  // a real comparison, not a tensor with itself

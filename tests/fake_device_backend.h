@@ -7,15 +7,22 @@
 // a device tensor fails with that op's "not on the host" error. Numerics are the CPU backend's.
 // It also keeps a GPU's books: bytes in use and their peak, an optional capacity past which an
 // allocation throws DeviceOutOfMemory as the CUDA allocator does, pinned and async uploads.
+// Device graphs: under capture every op runs and is recorded with copies of its arguments (a host
+// argument, an upload or a download is an error, as the captured CUDA graph could not see a new
+// value there); a replay runs the recorded ops again and writes each result over the one recorded,
+// so that a graph reads whatever its input tensors hold at replay time, as a CUDA graph does.
 #pragma once
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <string>
 #include <mutex>
+#include <vector>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/forwarding_backend.h"
@@ -125,16 +132,88 @@ class FakeDeviceBackend final : public ForwardingBackend {
     peak_ = in_use_;
   }
 
-  Tensor upload(const Tensor& host) override { return to_device(to_f32(host)); }
-  Tensor upload_weight(const Tensor& host) override { return to_device(host.clone()); }
-  Tensor download(const Tensor& t) override { return to_f32(to_host_view(t)).clone(); }
+  Tensor upload(const Tensor& host) override {
+    refuse_under_capture("upload");
+    return to_device(to_f32(host));
+  }
+  Tensor upload_weight(const Tensor& host) override {
+    refuse_under_capture("upload_weight");
+    return to_device(host.clone());
+  }
+  Tensor download(const Tensor& t) override {
+    refuse_under_capture("download");
+    return to_f32(to_host_view(t)).clone();
+  }
+
+  // Graphs (off: supports_graphs() says false, as a backend without them).
+  void set_graphs(bool on) { graphs_ = on; }
+  int captures() const { return captures_; }
+  int replays() const { return replays_; }
+  bool supports_graphs() override { return graphs_; }
+  void begin_capture() override {
+    check(graphs_, "fake device: graphs are off");
+    check(!recording_, "fake device: a capture is under way already");
+    recording_ = std::make_shared<Recording>();
+  }
+  std::unique_ptr<DeviceGraph> end_capture() override {
+    check(recording_ != nullptr, "fake device: end_capture without begin_capture");
+    ++captures_;
+    return std::make_unique<Graph>(*this, std::move(recording_));
+  }
+  void abort_capture() override { recording_.reset(); }
+
  protected:
   Backend& inner() override { return cpu_; }
-  Tensor arg(const Tensor& t) override { return to_host_view(t); }
+  Tensor arg(const Tensor& t) override {
+    if (recording_ && t.defined() && t.device() == Device::CPU)
+      throw Error("fake device: host tensor " + t.describe() + " given to an op under graph capture");
+    return to_host_view(t);
+  }
   Tensor result(Tensor t) override { return to_device(t); }
+  Tensor call(const char* op, std::initializer_list<const Tensor*>, const std::function<Tensor()>& run) override {
+    if (!recording_) return run();
+    Tensor out = run();
+    recording_->steps.push_back({op, run, out});
+    return out;
+  }
 
  private:
+  struct Recording {
+    struct Step {
+      const char* op;
+      std::function<Tensor()> run;  // holds its arguments
+      Tensor out;                   // the tensor it gave, which later steps read
+    };
+    std::vector<Step> steps;
+  };
+  class Graph final : public DeviceGraph {
+   public:
+    Graph(FakeDeviceBackend& device, std::shared_ptr<Recording> recording)
+        : device_(device), recording_(std::move(recording)) {}
+    void replay() override {
+      ++device_.replays_;
+      for (Recording::Step& step : recording_->steps) {
+        const Tensor fresh = device_.to_host_view(step.run());
+        Tensor into = device_.to_host_view(step.out);
+        check(fresh.nbytes() == into.nbytes(), "fake device: replayed ", step.op, " gave ", fresh.describe(),
+              " where the capture gave ", into.describe());
+        if (fresh.nbytes() > 0) std::memmove(into.raw_data(), fresh.raw_data(), fresh.nbytes());
+      }
+    }
+
+   private:
+    FakeDeviceBackend& device_;
+    std::shared_ptr<Recording> recording_;
+  };
+
+  void refuse_under_capture(const char* op) const {
+    if (recording_) throw Error(std::string("fake device: ") + op + " under graph capture");
+  }
+
   CpuBackend cpu_;
+  bool graphs_ = true;
+  std::shared_ptr<Recording> recording_;
+  int captures_ = 0, replays_ = 0;
   std::mutex mutex_;
   std::map<const void*, Tensor> real_;  // inaccessible base address -> the host tensor holding the bytes
   uint64_t capacity_ = 0, limit_ = 0, in_use_ = 0, peak_ = 0;

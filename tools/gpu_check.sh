@@ -8,7 +8,8 @@
 #   5. the product path: write FLUX.1-dev's models folder with random weights (bf16 transformer,
 #      fp16 CLIP-L and T5-XXL, fp32 autoencoder; bench/random_models) and run `fluxgen generate` at
 #      1024x1024 for bf16 / float8-e4m3fn / bnb-nf4 under budgets of the whole card, 12 GiB and
-#      6 GiB, each printing s/step, end-to-end seconds and peak VRAM (generate --timings).
+#      6 GiB, each printing s/step, end-to-end seconds and peak VRAM (generate --timings); bf16 on
+#      the whole card also with --cuda-graphs off, the baseline of the graphs' gain.
 # Everything lands in $OUT: nvidia-smi.txt, build.log, gpu_tests.log, flux_gpu.log, flux_gpu.md
 # (the benchmark's tables), generate_*.json/.log, generate.md (the product path's table) and
 # results.md (card, commit, test summary and those tables: the text to paste into
@@ -113,31 +114,33 @@ cat "$out/random_models.log"
 # One `fluxgen generate` per case, in order of importance; each stops being started when fewer
 # than 40 s of the budget are left. A case's JSON has s/step, seconds in all and peak VRAM.
 {
-  echo "| storage | VRAM budget | s/step | first step after (s) | end to end (s) | peak VRAM | transformer plan |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| storage | VRAM budget | CUDA graphs | s/step | first step after (s) | end to end (s) | peak VRAM | transformer plan |"
+  echo "|---|---|---|---|---|---|---|---|"
 } >"$out/generate.md"
 [ "$have_cli" = 1 ] || cases_skipped=1
-for case in "bnb-nf4 0" "float8-e4m3fn 0" "bf16 0" "bnb-nf4 12" "float8-e4m3fn 12" "bnb-nf4 6" "bf16 12"; do
+# "bf16 0 off" is the baseline of the CUDA graphs' gain: the same case with every kernel launched.
+for case in "bnb-nf4 0 on" "float8-e4m3fn 0 on" "bf16 0 on" "bf16 0 off" "bnb-nf4 12 on" "float8-e4m3fn 12 on" \
+    "bnb-nf4 6 on" "bf16 12 on"; do
   set -- $case
-  storage=$1 vram=$2
+  storage=$1 vram=$2 graphs=$3
   if [ -n "${cases_skipped:-}" ] || [ $(( budget - $(elapsed) )) -lt 40 ]; then say "generate $storage budget $vram: skipped (time)"; continue; fi
-  name="generate_${storage}_${vram}"
-  say "generate --storage $storage --vram-budget ${vram} (0 = the whole card)"
+  name="generate_${storage}_${vram}_graphs_${graphs}"
+  say "generate --storage $storage --vram-budget ${vram} (0 = the whole card) --cuda-graphs $graphs"
   budget_flag=()
   [ "$vram" != 0 ] && budget_flag=(--vram-budget "$vram")
-  if "$build/fluxgen" generate --models-dir "$models" --prompt "a portrait photo of a woman in a garden, natural light" \
+  if "$build/fluxgen" --cuda-graphs "$graphs" generate --models-dir "$models" --prompt "a portrait photo of a woman in a garden, natural light" \
       --width 1024 --height 1024 --steps "$steps" --seed 1 --storage "$storage" --device cuda "${budget_flag[@]}" \
       --output "$out/images_$name" --timings "$out/$name.json" >"$out/$name.log" 2>&1; then
     j="$out/$name.json"
     label=$([ "$vram" = 0 ] && echo "whole card" || echo "$vram GiB")
     peak=$(json_field "$j" peak_vram_bytes)
-    printf '| %s | %s | %.3f | %.1f | %.1f | %.2f GiB | %s |\n' "$storage" "$label" "$(json_field "$j" seconds_per_step)" \
+    printf '| %s | %s | %s | %.3f | %.1f | %.1f | %.2f GiB | %s |\n' "$storage" "$label" "$graphs" "$(json_field "$j" seconds_per_step)" \
       "$(json_field "$j" first_step_after_s)" "$(json_field "$j" total_s)" "$(awk "BEGIN{print $peak / 1073741824}")" \
       "$(json_field "$j" transformer_plan | tr '|' '/')" >>"$out/generate.md"
   else
     status=1
     say "$name FAILED"
-    echo "| $storage | $vram | failed: $(tail -1 "$out/$name.log" | tr '|' '/') | | | | |" >>"$out/generate.md"
+    echo "| $storage | $vram | $graphs | failed: $(tail -1 "$out/$name.log" | tr '|' '/') | | | | |" >>"$out/generate.md"
   fi
   tail -3 "$out/$name.log"
 done

@@ -6,6 +6,7 @@
 // mix small tensors they compute on the host with device activations and weights.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ struct DeviceMemory {
   uint64_t reserved = 0;     // obtained from the driver: in use + cached
   uint64_t peak_reserved = 0;
   uint64_t limit = 0;        // the budget allocations may not exceed (0: none but the card's)
+};
+
+// A recorded run of device work (a CUDA graph), replayed as recorded: the same kernels on the same
+// memory. The memory it reads and writes stays reserved for it while it lives.
+class DeviceGraph {
+ public:
+  virtual ~DeviceGraph() = default;
+  virtual void replay() = 0;
 };
 
 enum class Activation { SiLU, GeluTanh, GeluErf, QuickGelu, ReLU, Tanh, Sigmoid };
@@ -63,6 +72,21 @@ class Backend {
   virtual DType compute_dtype() { return DType::F32; }
   // A name for logs ("NVIDIA H100 80GB HBM3").
   virtual std::string device_name() { return name(); }
+
+  // Graphs of a repeated computation (models/flux/step_graph.h captures the denoising step).
+  // Between begin_capture and end_capture the ops of this thread are recorded; on CUDA they do not
+  // run until the graph is replayed. Every tensor they take must be on this device already (a host
+  // argument, an upload or a download is an error then), and what they allocate stays the graph's.
+  // abort_capture drops a capture that failed. Backends without graphs say false and throw.
+  virtual bool supports_graphs() { return false; }
+  virtual void begin_capture();
+  virtual std::unique_ptr<DeviceGraph> end_capture();
+  virtual void abort_capture() {}
+  // A new tensor on this device with src's elements in src's dtype (src on this device).
+  virtual Tensor copy(const Tensor& src);
+  // src's elements into dst (both on this device, same shape and dtype), in order with the ops:
+  // how a graph's inputs get the next step's values.
+  virtual void copy_into(const Tensor& dst, const Tensor& src);
 
   // A weight of any storage dtype expanded to the compute dtype on this device (one layer at a
   // time: online LoRA folds its delta into it when that is cheaper than the side path).

@@ -8,6 +8,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ class ForwardingBackend : public Backend {
   void use_device(int index) override { inner().use_device(index); }
   DType compute_dtype() override { return inner().compute_dtype(); }
   std::string device_name() override { return inner().device_name(); }
+  bool supports_graphs() override { return inner().supports_graphs(); }
+  void begin_capture() override { inner().begin_capture(); }
+  std::unique_ptr<DeviceGraph> end_capture() override { return inner().end_capture(); }
+  void abort_capture() override { inner().abort_capture(); }
+  Tensor copy(const Tensor& src) override;
+  void copy_into(const Tensor& dst, const Tensor& src) override;
 
   Tensor dequantize(const Tensor& weight) override;
   Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) override;
@@ -67,11 +74,15 @@ class ForwardingBackend : public Backend {
   virtual Tensor arg(const Tensor& t) { return t; }
   virtual Tensor result(Tensor t) { return t; }
   // Runs one operation: `op` its name ("linear", "silu", "upload"), `inputs` its leading tensor
-  // arguments as the caller passed them (for labels such as a GEMM's shape).
+  // arguments as the caller passed them (for labels such as a GEMM's shape). The `run` of a
+  // compute operation holds copies of its arguments: a decorator may keep it and run it again
+  // (the stand-in device replays a captured graph so).
   virtual Tensor call(const char* op, std::initializer_list<const Tensor*> inputs, const std::function<Tensor()>& run);
 
  private:
-  std::unique_ptr<Tensor> opt(const Tensor* t) { return t ? std::make_unique<Tensor>(arg(*t)) : nullptr; }
+  // An optional argument as the operations' lambdas hold it (a copy, not the caller's pointer).
+  static std::optional<Tensor> held(const Tensor* t) { return t ? std::optional<Tensor>(*t) : std::nullopt; }
+  std::unique_ptr<Tensor> opt(const std::optional<Tensor>& t) { return t ? std::make_unique<Tensor>(arg(*t)) : nullptr; }
   std::vector<Tensor> args(const std::vector<Tensor>& ts);
 };
 

@@ -1,6 +1,7 @@
 // fluxgen's command line. See ../shared/CLI.md for the contract the tests rely on.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "backend/cpu/gemm.h"
 #include "cli/commands.h"
@@ -18,9 +19,21 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads,
                  "CPU threads for the models and the GEMM (default: OMP_NUM_THREADS, else every core)")
       ->check(CLI::Range(1, 4096));
+  std::string cuda_graphs = "on";
+  app.add_option("--cuda-graphs", cuda_graphs,
+                 "Replay the denoising step as a CUDA graph from its second step (on, the default) or launch "
+                 "every kernel (off)")
+      ->check(CLI::IsMember({"on", "off"}));
   app.fallthrough();  // `fluxgen generate --threads 2 ...` as well as `fluxgen --threads 2 generate ...`
   app.parse_complete_callback([&] {
     if (threads > 0) fluxgen::cpu::set_thread_count(threads);
+#ifdef FLUXGEN_WITH_CUDA
+    if (fluxgen::cuda::CudaBackend* gpu = fluxgen::cuda::installed_backend()) {
+      fluxgen::cuda::CudaBackendOptions o = gpu->options();
+      o.graphs = cuda_graphs == "on";
+      gpu->set_options(o);
+    }
+#endif
   });
   for (const auto& reg : fluxgen::cli::top_level_commands()) reg(app);
   CLI::App* eval = app.add_subcommand("eval", "Numerical entry points: read in.* tensors, write out.* tensors");

@@ -2,6 +2,7 @@
 
 #include "backend/ops.h"
 #include "models/flux/latent_packing.h"
+#include "models/flux/step_graph.h"
 #include "util/error.h"
 
 namespace fluxgen {
@@ -14,7 +15,10 @@ Tensor repeat_batch(const Tensor& t, int64_t batch) {
 
 sampling::Denoiser make_flux_denoiser(const FluxDenoiserSetup& s) {
   check(s.model != nullptr, "internal: denoiser without a model");
-  return [s](const Tensor& x, float sigma) {
+  // One per conditioning branch (their text lengths may differ), for this pass's steps.
+  auto graph = std::make_shared<flux::StepGraph>(*s.model);
+  auto uncond_graph = std::make_shared<flux::StepGraph>(*s.model);
+  return [s, graph, uncond_graph](const Tensor& x, float sigma) {
     const int64_t B = x.dim(0);
     flux::FluxInputs in;
     in.img = flux::pack_latent(x);
@@ -24,12 +28,12 @@ sampling::Denoiser make_flux_denoiser(const FluxDenoiserSetup& s) {
     in.y = repeat_batch(s.y, B);
     in.timesteps.assign(static_cast<size_t>(B), sigma);
     in.guidance.assign(static_cast<size_t>(B), s.guidance);
-    Tensor v = flux::unpack_latent(s.model->forward(in, s.cache.get()), s.latent_height, s.latent_width);
+    Tensor v = flux::unpack_latent(graph->forward(in, s.cache.get()), s.latent_height, s.latent_width);
     if (s.cfg_scale != 1.0f && s.uncond_txt) {
       in.txt = repeat_batch(*s.uncond_txt, B);
       in.txt_ids = flux::text_ids(B, in.txt.dim(1));
       in.y = repeat_batch(*s.uncond_y, B);
-      const Tensor vu = flux::unpack_latent(s.model->forward(in, s.uncond_cache.get()), s.latent_height, s.latent_width);
+      const Tensor vu = flux::unpack_latent(uncond_graph->forward(in, s.uncond_cache.get()), s.latent_height, s.latent_width);
       v = ops::add(vu, ops::scale(ops::sub(v, vu), s.cfg_scale));
     }
     if (s.keep_mask) {

@@ -1,7 +1,8 @@
 // The sampler's model call for FLUX: latent -> packed tokens -> transformer (with distilled
 // guidance, and a second, unconditional pass when CFG > 1) -> velocity. For inpainting, the
 // denoised estimate is pinned to the original latent where the mask keeps it, every step (A1111's
-// CFGDenoiser masking), expressed back as a velocity.
+// CFGDenoiser masking), expressed back as a velocity. On a GPU the transformer's steps replay a
+// captured graph (models/flux/step_graph.h) where they can.
 #pragma once
 #include <memory>
 #include <optional>

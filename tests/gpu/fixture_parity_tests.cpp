@@ -11,7 +11,7 @@ namespace {
 void run(const Mode& mode, std::optional<DType> weights, double bound) {
   use(mode);
   const auto results = test::run_device_parities({Device::CUDA, weights});
-  CHECK_TRUE(results.size() == 10u);
+  CHECK_TRUE(results.size() == 11u);
   for (const auto& r : results) check_error(std::string(mode.name) + " " + r.name, r.error, bound);
 }
 

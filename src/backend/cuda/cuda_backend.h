@@ -24,6 +24,9 @@ struct CudaBackendOptions {
   // FP8 weights through FP8 tensor cores where the GPU has them (sm_89+); off: decode to bf16.
   bool fp8_tensor_cores = true;
   bool fp8_fast_accumulation = false;
+  // CUDA graphs for the repeated denoising step (models/flux/step_graph.h); off: every step
+  // launches its kernels one by one.
+  bool graphs = true;
 };
 
 class CudaBackend final : public Backend {
@@ -49,6 +52,14 @@ class CudaBackend final : public Backend {
   void use_device(int index) override;
   DType compute_dtype() override { return options_.activations; }
   std::string device_name() override;
+
+  // CUDA graphs and device copies (cuda_backend_graphs.cpp).
+  bool supports_graphs() override;
+  void begin_capture() override;
+  std::unique_ptr<DeviceGraph> end_capture() override;
+  void abort_capture() override;
+  Tensor copy(const Tensor& src) override;
+  void copy_into(const Tensor& dst, const Tensor& src) override;
 
   Tensor dequantize(const Tensor& weight) override;
   Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) override;
@@ -94,6 +105,8 @@ class CudaBackend final : public Backend {
 
   CudaBackendOptions options_;
   Tensor weight_buffer_;  // the per-layer dequantization buffer, grown as needed
+  bool capturing_ = false;
+  std::vector<Tensor> captured_buffers_;  // decoding buffers replaced during the capture
 };
 
 }  // namespace fluxgen::cuda

@@ -45,8 +45,11 @@ Tensor CudaBackend::decoded_weight(const Tensor& w_in) {
   const DType act = options_.activations;
   if (w.dtype() == act) return w;
   const size_t bytes = dtype_storage_bytes(act, w.numel());
-  if (!weight_buffer_.defined() || weight_buffer_.nbytes() < bytes)
+  if (!weight_buffer_.defined() || weight_buffer_.nbytes() < bytes) {
+    // Kernels captured into a graph read the old buffer at every replay: the graph keeps it.
+    if (capturing_ && weight_buffer_.defined()) captured_buffers_.push_back(weight_buffer_);
     weight_buffer_ = device_empty({static_cast<int64_t>((bytes + 1) / 2)}, DType::BF16);
+  }
   Tensor out = Tensor::from_storage(w.shape(), act, weight_buffer_.storage(), weight_buffer_.storage_offset());
   const bool quantized = dtype_is_quantized_block(w.dtype());
   kernels::decode(w.dtype(), w.raw_data(), quantized ? w.absmax().data<float>() : nullptr,

@@ -19,32 +19,40 @@ size_t round_up(size_t bytes) { return std::max<size_t>(kGranule, (bytes + kGran
 bool fits(size_t block, size_t request) { return block <= request + request / 4 + 64 * 1024; }
 }  // namespace
 
+void* DeviceAllocator::take_cached(std::multimap<size_t, void*>& cache, size_t size, size_t& block_size) {
+  auto it = cache.lower_bound(size);
+  if (it == cache.end() || !fits(it->first, size)) return nullptr;
+  void* block = it->second;
+  block_size = it->first;
+  cache.erase(it);
+  return block;
+}
+
 std::shared_ptr<Storage> DeviceAllocator::allocate(size_t bytes) {
   const size_t size = round_up(bytes);
   void* block = nullptr;
   size_t block_size = size;
+  std::shared_ptr<GraphPool> pool;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = cached_.lower_bound(size);
-    if (it != cached_.end() && fits(it->first, size)) {
-      block = it->second;
-      block_size = it->first;
-      cached_.erase(it);
-    }
+    pool = capturing_;
+    // A capture reuses its own freed blocks first, then takes blocks of the cache into its pool.
+    if (pool) block = take_cached(pool->cached_, size, block_size);
+    if (!block) block = take_cached(cached_, size, block_size);
   }
   if (!block) {
     const auto over_limit = [&] {
       std::lock_guard<std::mutex> lock(mutex_);
       return limit_ > 0 && stats_.reserved + size > limit_;
     };
-    if (over_limit()) release_cached();
+    if (over_limit() && !pool) release_cached();
     if (over_limit()) {
       const MemoryStats s = stats();
       throw DeviceOutOfMemory("CUDA out of memory: " + format_bytes(size) + " more would exceed the VRAM budget of " +
                               format_bytes(limit()) + " (" + format_bytes(s.in_use) + " in use by tensors)");
     }
     cudaError_t status = cudaMalloc(&block, size);
-    if (status == cudaErrorMemoryAllocation) {
+    if (status == cudaErrorMemoryAllocation && !pool) {
       cudaGetLastError();
       release_cached();
       status = cudaMalloc(&block, size);
@@ -70,14 +78,31 @@ std::shared_ptr<Storage> DeviceAllocator::allocate(size_t bytes) {
   storage->data = block;
   storage->bytes = block_size;
   storage->device = Device::CUDA;
-  storage->release = [this, block, block_size] { give_back(block, block_size); };
+  storage->release = [this, block, block_size, pool] { give_back(block, block_size, pool); };
   return storage;
 }
 
-void DeviceAllocator::give_back(void* block, size_t size) {
+void DeviceAllocator::give_back(void* block, size_t size, const std::shared_ptr<GraphPool>& pool) {
   std::lock_guard<std::mutex> lock(mutex_);
   stats_.in_use -= size;
-  cached_.emplace(size, block);
+  (pool ? pool->cached_ : cached_).emplace(size, block);
+}
+
+void DeviceAllocator::begin_graph_pool() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  check(!capturing_, "internal: a CUDA graph capture is under way already");
+  capturing_ = std::make_shared<GraphPool>(*this);
+}
+
+std::shared_ptr<GraphPool> DeviceAllocator::end_graph_pool() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::move(capturing_);
+}
+
+GraphPool::~GraphPool() {
+  // The graph and every tensor of it are gone: its blocks serve anyone again.
+  std::lock_guard<std::mutex> lock(owner_.mutex_);
+  owner_.cached_.merge(cached_);
 }
 
 void DeviceAllocator::release_cached() {

@@ -20,6 +20,12 @@ struct MemoryStats {
   size_t peak_reserved = 0;
 };
 
+// The blocks of one CUDA graph (while it is captured and while it lives): its kernels use them at
+// every replay, so no tensor outside the graph may get them. Freed tensors of the graph return
+// their block here, not to the allocator's cache; the pool gives its blocks to the allocator's
+// cache when the graph and its last tensor are gone.
+class GraphPool;
+
 class DeviceAllocator {
  public:
   // A block of at least `bytes`, 256-byte aligned; its Storage gives the block back when released.
@@ -39,13 +45,36 @@ class DeviceAllocator {
   // element a kernel failed to write.
   void set_poison(bool poison) { poison_ = poison; }
 
+  // While a graph is captured: blocks come from (and go back to) a new pool, returned by
+  // end_graph_pool for the graph to hold. No block is freed to the driver meanwhile (that would
+  // synchronize, which a capture forbids): allocations past the budget throw at once.
+  void begin_graph_pool();
+  std::shared_ptr<GraphPool> end_graph_pool();
+
  private:
-  void give_back(void* block, size_t size);
+  friend class GraphPool;
+  void give_back(void* block, size_t size, const std::shared_ptr<GraphPool>& pool);
+  // A cached block of about `size` from `cache` (removed from it), or nullptr.
+  static void* take_cached(std::multimap<size_t, void*>& cache, size_t size, size_t& block_size);
   mutable std::mutex mutex_;
+  std::shared_ptr<GraphPool> capturing_;  // the pool of the capture under way
   std::multimap<size_t, void*> cached_;  // block size -> block
   MemoryStats stats_;
   size_t limit_ = 0;
   bool poison_ = false;
+};
+
+class GraphPool {
+ public:
+  explicit GraphPool(DeviceAllocator& owner) : owner_(owner) {}
+  ~GraphPool();
+  GraphPool(const GraphPool&) = delete;
+  GraphPool& operator=(const GraphPool&) = delete;
+
+ private:
+  friend class DeviceAllocator;
+  DeviceAllocator& owner_;
+  std::multimap<size_t, void*> cached_;  // guarded by owner_.mutex_
 };
 
 }  // namespace fluxgen::cuda

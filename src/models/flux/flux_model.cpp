@@ -47,7 +47,7 @@ std::unique_ptr<FluxModel> FluxModel::load(std::shared_ptr<const TensorStore> st
   return m;
 }
 
-Tensor FluxModel::forward(const FluxInputs& in, StepCache* cache) const {
+FluxStepInputs FluxModel::embed(const FluxInputs& in) const {
   const FluxConfig& c = config_;
   check(in.img.ndim() == 3 && in.img.dim(2) == c.in_channels, "FLUX: img must be [B, L, ", c.in_channels, "], got ",
         in.img.describe());
@@ -61,24 +61,37 @@ Tensor FluxModel::forward(const FluxInputs& in, StepCache* cache) const {
             in.txt_ids.dim(1) == in.txt.dim(1),
         "FLUX: position ids ", in.img_ids.describe(), "/", in.txt_ids.describe(), " do not match the tokens");
 
-  Tensor img = img_in.forward(in.img);
-  Tensor vec = time_in.forward(timestep_embedding(in.timesteps, 256));
+  FluxStepInputs s;
+  s.img = in.img;
+  s.vec = time_in.forward(timestep_embedding(in.timesteps, 256));
   if (c.guidance_embed) {
     check(static_cast<int64_t>(in.guidance.size()) == B, "FLUX: this model needs a guidance value per image");
-    vec = ops::add(vec, guidance_in.forward(timestep_embedding(in.guidance, 256)));
+    s.vec = ops::add(s.vec, guidance_in.forward(timestep_embedding(in.guidance, 256)));
   }
-  vec = ops::add(vec, vector_in.forward(in.y));
-  Tensor txt = txt_in.forward(in.txt);
-  RopeTables pe = rope_tables(ops::concat({in.txt_ids, in.img_ids}, 1), c.axes_dim, c.theta);
+  s.vec = ops::add(s.vec, vector_in.forward(in.y));
+  s.txt = txt_in.forward(in.txt);
+  s.pe = rope_tables(ops::concat({in.txt_ids, in.img_ids}, 1), c.axes_dim, c.theta);
   // Built on the host once per forward; placed beside the activations (in fp32) so that the
   // rope calls of every block do not each copy them to the device.
-  pe.cos = ops::to_device_of(pe.cos, img);
-  pe.sin = ops::to_device_of(pe.sin, img);
+  s.pe.cos = ops::to_device_of(s.pe.cos, s.vec);
+  s.pe.sin = ops::to_device_of(s.pe.sin, s.vec);
+  return s;
+}
 
-  if (!cache || cache->mode() == StepCacheMode::Off || double_blocks.empty()) {
-    for (size_t i = 0; i < double_blocks.size(); ++i) run_double_block(i, img, txt, vec, pe);
-    return final_layer.forward(run_single_blocks(img, txt, vec, pe), vec);
-  }
+Tensor FluxModel::blocks(const FluxStepInputs& s) const {
+  Tensor img = img_in.forward(s.img);
+  Tensor txt = s.txt;
+  for (size_t i = 0; i < double_blocks.size(); ++i) run_double_block(i, img, txt, s.vec, s.pe);
+  return final_layer.forward(run_single_blocks(img, txt, s.vec, s.pe), s.vec);
+}
+
+Tensor FluxModel::forward(const FluxInputs& in, StepCache* cache) const {
+  const FluxStepInputs s = embed(in);
+  if (!cache || cache->mode() == StepCacheMode::Off || double_blocks.empty()) return blocks(s);
+  Tensor img = img_in.forward(s.img);
+  Tensor txt = s.txt;
+  const Tensor& vec = s.vec;
+  const RopeTables& pe = s.pe;
   const float sigma = in.timesteps.front();
   // Where the cached residual starts: after the first double block (FBCache) or before it (TeaCache).
   size_t first_skipped = 0;

@@ -28,6 +28,15 @@ struct FluxInputs {
   Tensor y;        // [B, vec_in_dim] pooled text vector
 };
 
+// A step's inputs as the blocks take them: what FluxModel::embed makes of FluxInputs (the host
+// work of a step and its small layers), all on the device of img.
+struct FluxStepInputs {
+  Tensor img;      // [B, L, in_channels] packed latent tokens, as given
+  Tensor txt;      // [B, T, hidden] after txt_in
+  Tensor vec;      // [B, hidden] timestep + guidance + pooled-text modulation vector
+  RopeTables pe;   // [B, T + L, head_dim / 2]
+};
+
 struct FluxLoadOptions {
   std::optional<DType> storage;            // nullopt: keep the file's dtypes
   const json::Value* config_override = nullptr;  // --model-config
@@ -61,6 +70,13 @@ class FluxModel {
 
   // `cache` (optional): the pass's step cache, which may replace most blocks by a cached residual.
   Tensor forward(const FluxInputs& in, StepCache* cache = nullptr) const;
+  // forward without a step cache in its two halves: embed (host work: the timestep embedding, the
+  // rope tables; and the small input layers), then blocks (device work only, from img_in to the
+  // final layer: what a step graph captures).
+  FluxStepInputs embed(const FluxInputs& in) const;
+  Tensor blocks(const FluxStepInputs& s) const;
+  // Whether hooks run around the blocks (the weight streamer's copies: no graph can hold those).
+  bool has_block_hooks() const { return hooks_ != nullptr; }
 
   const FluxConfig& config() const { return config_; }
   // The weights in BFL names (for LoRA re-merging from the mapped originals).
