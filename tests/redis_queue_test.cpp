@@ -96,7 +96,7 @@ class RedisQueue : public ::testing::Test {
       r["override_settings"]["sd_model_checkpoint"] = model;
       return r;
     };
-    auto first = post_async(*server, for_model(long_request(50, /*n_iter=*/3), "flux_e2e"));
+    auto first = post_async(*server, for_model(long_request(50, /*n_iter=*/2), "flux_e2e"));
     EXPECT_FALSE(wait_running(redis, 1).empty()) << worker->log();
     const std::vector<std::pair<int, std::string>> queued = {{51, "model_b"}, {52, "model_c"}, {53, "model_b"}, {54, "flux_e2e"}};
     std::vector<std::string> ids;
