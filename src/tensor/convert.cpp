@@ -1,7 +1,9 @@
 #include "tensor/convert.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "tensor/bnb4.h"
 #include "tensor/gguf_blocks.h"
@@ -74,28 +76,28 @@ std::vector<float> to_vector(const Tensor& t) {
   return v;
 }
 
-Tensor convert(const Tensor& t, DType target, Overflow overflow, int block_size) {
-  if (t.dtype() == target && !dtype_is_quantized_block(target)) return t;
-  const Tensor src = to_f32(t);
-  const float* in = src.f32();
-  const int64_t n = src.numel();
+namespace {
+
+// Elements converted at a time from a source that is not F32: a chunk's fp32 copy is 4 MiB where
+// the whole tensor's would be up to 264 MiB (FLUX's linear1), beside the file's pages and the
+// converted result while a checkpoint loads. Every target encodes elements or blocks on their own,
+// so chunks give the bytes the whole tensor would.
+constexpr int64_t kConvertChunk = int64_t(1) << 20;
+
+// n floats (elements [start, start + n) of the tensor) encoded as `target` into `base` (the whole
+// tensor's bytes) and `absmax` (NF4/FP4). start is a whole number of the target's blocks.
+void encode_range(const float* in, int64_t start, int64_t n, DType target, Overflow overflow, int block_size,
+                  void* out_bytes, float* absmax) {
+  uint8_t* bytes = static_cast<uint8_t*>(out_bytes) + dtype_storage_bytes(target, start);
   if (dtype_is_gguf_block(target)) {
-    // GGUF blocks run along the flattened tensor (a weight's rows are whole blocks).
-    const int64_t elems = dtype_block_elems(target);
-    check(n % elems == 0, "cannot convert ", t.describe(), " to ", dtype_name(target), ": ", n,
-          " elements are not a whole number of its ", elems, "-element blocks");
-    Tensor out = Tensor::empty(t.shape(), target);
-    gguf::quantize_blocks(gguf::ggml_type_of(target), in, n / elems, static_cast<uint8_t*>(out.raw_data()));
-    return out;
+    gguf::quantize_blocks(gguf::ggml_type_of(target), in, n / dtype_block_elems(target), bytes);
+    return;
   }
   if (dtype_is_quantized_block(target)) {
-    Tensor packed = Tensor::empty({(n + 1) / 2}, DType::U8);
-    Tensor absmax = Tensor::empty({(n + block_size - 1) / block_size});
-    bnb::quantize(target, in, static_cast<size_t>(n), block_size, packed.data<uint8_t>(), absmax.f32());
-    return Tensor::quantized(t.shape(), target, std::move(packed), std::move(absmax), block_size);
+    bnb::quantize(target, in, static_cast<size_t>(n), block_size, bytes, absmax + start / block_size);
+    return;
   }
-  Tensor out = Tensor::empty(t.shape(), target);
-  void* base = out.raw_data();
+  void* base = bytes;
   switch (target) {
     case DType::F32: std::memcpy(base, in, static_cast<size_t>(n) * 4); break;
     case DType::F64: {
@@ -137,11 +139,51 @@ Tensor convert(const Tensor& t, DType target, Overflow overflow, int block_size)
       break;
     }
     case DType::NF4:
-    case DType::FP4: break;  // handled above
+    case DType::FP4: break;  // encoded above
     case DType::Q8_0: case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1:
     case DType::Q2_K: case DType::Q3_K: case DType::Q4_K: case DType::Q5_K: case DType::Q6_K:
-      break;  // refused above
+      break;  // encoded above
   }
+}
+
+}  // namespace
+
+Tensor convert(const Tensor& t, DType target, Overflow overflow, int block_size) {
+  if (t.dtype() == target && !dtype_is_quantized_block(target)) return t;
+  check(t.device() == Device::CPU, "convert: host tensors only");
+  const int64_t n = t.numel();
+  // The unit chunks are made of: whole blocks of the target, and whole bytes of packed 4-bit codes.
+  int64_t unit = 1;
+  Tensor out, absmax;
+  if (dtype_is_gguf_block(target)) {
+    // GGUF blocks run along the flattened tensor (a weight's rows are whole blocks).
+    unit = dtype_block_elems(target);
+    check(n % unit == 0, "cannot convert ", t.describe(), " to ", dtype_name(target), ": ", n,
+          " elements are not a whole number of its ", unit, "-element blocks");
+    out = Tensor::empty(t.shape(), target);
+  } else if (dtype_is_quantized_block(target)) {
+    // Checked before absmax's size divides by it (bnb::quantize checks it too, for its other callers).
+    check(block_size > 0 && block_size % 2 == 0, "convert to ", dtype_name(target), ": block size ", block_size,
+          " is not a positive even number");
+    unit = block_size;
+    out = Tensor::empty({(n + 1) / 2}, DType::U8);
+    absmax = Tensor::empty({(n + block_size - 1) / block_size});
+  } else {
+    out = Tensor::empty(t.shape(), target);
+  }
+  float* absmax_data = absmax.defined() ? absmax.f32() : nullptr;
+  if (t.dtype() == DType::F32) {
+    encode_range(t.f32(), 0, n, target, overflow, block_size, out.raw_data(), absmax_data);
+  } else {
+    const int64_t chunk = std::max(unit, kConvertChunk / unit * unit);
+    std::vector<float> buffer(static_cast<size_t>(std::min(chunk, n)));
+    for (int64_t start = 0; start < n; start += chunk) {
+      const int64_t count = std::min(chunk, n - start);
+      decode_range(t, start, count, buffer.data());
+      encode_range(buffer.data(), start, count, target, overflow, block_size, out.raw_data(), absmax_data);
+    }
+  }
+  if (absmax.defined()) return Tensor::quantized(t.shape(), target, std::move(out), std::move(absmax), block_size);
   return out;
 }
 
