@@ -30,8 +30,8 @@ bool same_bytes(const Tensor& a, const Tensor& b) {
 }
 
 TEST(TensorConvert, ChunkedSourcesGiveTheBytesOfTheWholeTensor) {
-  // 2.1 chunks of 2^20 elements; the first size ends in a partial NF4/FP4 block and an odd element.
-  const int64_t odd = (int64_t(21) << 20) / 10 + 37;
+  // 1.25 chunks of 2^20 elements; the first size ends in a partial NF4/FP4 block and an odd element.
+  const int64_t odd = (int64_t(1) << 20) + (int64_t(1) << 18) + 37;
   const int64_t whole_superblocks = (odd / 256) * 256;
   for (const DType source : {DType::BF16, DType::F16}) {
     const Tensor plain = convert(random_f32(odd, 1), source);
@@ -46,6 +46,7 @@ TEST(TensorConvert, ChunkedSourcesGiveTheBytesOfTheWholeTensor) {
       EXPECT_TRUE(same_bytes(convert(plain, target, Overflow::Saturate), convert(as_f32, target, Overflow::Saturate)))
           << dtype_name(source) << " -> " << dtype_name(target);
     }
+    if (source != DType::BF16) continue;  // the GGUF encoders are the slow ones (and see only floats)
     const Tensor blocks = convert(random_f32(whole_superblocks, 2), source);
     for (const DType target : {DType::Q8_0, DType::Q4_0, DType::Q5_1, DType::Q4_K, DType::Q6_K, DType::Q2_K}) {
       EXPECT_TRUE(same_bytes(convert(blocks, target), convert(to_f32(blocks), target)))
