@@ -1,5 +1,6 @@
 #include "models/flux/step_graph.h"
 
+#include <array>
 #include <cstdio>
 
 #include "backend/backend.h"
@@ -17,9 +18,15 @@ StepGraph::~StepGraph() = default;
 
 namespace {
 
+// The tensors of a step's inputs, always in this order (const or not, as `s` is).
+template <typename Inputs>
+auto tensors_of(Inputs& s) {
+  return std::array{&s.img, &s.txt, &s.vec, &s.pe.cos, &s.pe.sin};
+}
+
 std::string shapes_of(const FluxStepInputs& s) {
   std::string out;
-  for (const Tensor* t : {&s.img, &s.txt, &s.vec, &s.pe.cos, &s.pe.sin}) out += t->describe() + ";";
+  for (const Tensor* t : tensors_of(s)) out += t->describe() + ";";
   return out;
 }
 
@@ -46,12 +53,9 @@ Tensor StepGraph::forward(const FluxInputs& in, StepCache* cache) {
   if (!captured_) {
     if (!capture(device, s)) return model_.blocks(s);
   } else {
-    const FluxStepInputs& to = captured_->inputs;
-    device.copy_into(to.img, s.img);
-    device.copy_into(to.txt, s.txt);
-    device.copy_into(to.vec, s.vec);
-    device.copy_into(to.pe.cos, s.pe.cos);
-    device.copy_into(to.pe.sin, s.pe.sin);
+    const auto to = tensors_of(captured_->inputs);
+    const auto from = tensors_of(s);
+    for (size_t i = 0; i < to.size(); ++i) device.copy_into(*to[i], *from[i]);
   }
   captured_->graph->replay();
   ++replays_;
@@ -61,11 +65,9 @@ Tensor StepGraph::forward(const FluxInputs& in, StepCache* cache) {
 
 bool StepGraph::capture(Backend& device, const FluxStepInputs& s) {
   auto c = std::make_unique<Captured>();
-  c->inputs.img = device.copy(s.img);
-  c->inputs.txt = device.copy(s.txt);
-  c->inputs.vec = device.copy(s.vec);
-  c->inputs.pe.cos = device.copy(s.pe.cos);
-  c->inputs.pe.sin = device.copy(s.pe.sin);
+  const auto to = tensors_of(c->inputs);
+  const auto from = tensors_of(s);
+  for (size_t i = 0; i < to.size(); ++i) *to[i] = device.copy(*from[i]);
   device.begin_capture();
   try {
     c->output = model_.blocks(c->inputs);

@@ -91,9 +91,15 @@ long long waiting_jobs(RedisConnection& redis, const std::string& stream) {
   return std::max(0LL, length - pending);
 }
 
+std::vector<std::pair<std::string, long long>> waiting_by_stream(RedisConnection& redis, const QueueKeys& keys) {
+  std::vector<std::pair<std::string, long long>> out;
+  for (const std::string& stream : job_streams(redis, keys)) out.emplace_back(stream, waiting_jobs(redis, stream));
+  return out;
+}
+
 long long waiting_jobs(RedisConnection& redis, const QueueKeys& keys) {
   long long n = 0;
-  for (const std::string& stream : job_streams(redis, keys)) n += waiting_jobs(redis, stream);
+  for (const auto& [stream, waiting] : waiting_by_stream(redis, keys)) n += waiting;
   return n;
 }
 

@@ -19,6 +19,7 @@
 //                     (fields id, mode, body, deliveries, error).
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/json.h"
@@ -84,7 +85,8 @@ json::Value read_hash(RedisConnection& redis, const std::string& key);
 // Jobs waiting for a worker in `stream`: entries not yet delivered (a stream holds only jobs
 // without a result, delivered or not).
 long long waiting_jobs(RedisConnection& redis, const std::string& stream);
-// The same over every job stream.
+// The same for every job stream, in job_streams' order, and their sum.
+std::vector<std::pair<std::string, long long>> waiting_by_stream(RedisConnection& redis, const QueueKeys& keys);
 long long waiting_jobs(RedisConnection& redis, const QueueKeys& keys);
 
 // Stores the job's outcome ({"status": 200, "body": answer} or {"status": S, "error": {"kind",

@@ -224,8 +224,8 @@ class Worker {
  private:
   // The next job, in this order: one another worker left idle past the visibility timeout (its
   // worker died or hung); a new one for the model this worker ran last (loaded: no reload) unless
-  // a job for another model has waited prefer_loaded longer; the oldest new one of the others. When none waits: nullopt, after waiting up to a second
-  // for a job (or a new job stream) to come.
+  // a job for another model has waited prefer_loaded longer; the oldest new one of the others.
+  // When none waits: nullopt, after waiting up to a second for a job (or a new job stream).
   std::optional<JobMessage> next_job(int& deliveries) {
     // Before listing the streams, so that one added after the listing wakes the wait below.
     const std::string announced = last_entry_id(keys_.new_streams());
@@ -236,7 +236,7 @@ class Worker {
       if (std::optional<JobMessage> job = claim_stale(stream, deliveries)) return job;
     deliveries = 1;
     std::vector<std::string> delivered;  // per stream, the last entry the group was given
-    const std::string* oldest = nullptr;
+    const std::string* oldest = nullptr;  // of the streams other than the loaded model's
     const std::string* loaded = nullptr;
     StreamId oldest_id{}, loaded_id{};
     for (const std::string& stream : streams) {
@@ -249,9 +249,9 @@ class Worker {
     }
     // The ids' first part is Redis's clock in ms: how much later the loaded model's job came.
     const auto window = static_cast<unsigned long long>(config_.prefer_loaded.count());
-    if (loaded && (!oldest || loaded_id.first <= oldest_id.first + window)) oldest = loaded;
+    const std::string* take = loaded && (!oldest || loaded_id.first <= oldest_id.first + window) ? loaded : oldest;
     // Another worker may take it first: then nullopt, and the caller asks again.
-    if (oldest) return read_new(*oldest);
+    if (take) return read_new(*take);
     wait_for_work(streams, delivered, announced);
     return std::nullopt;
   }

@@ -197,8 +197,7 @@ json::Value RemoteQueue::status() {
     // Per job stream too: which models the waiting jobs are for.
     long long waiting = 0;
     json::Value by_stream = json::Value::object();
-    for (const std::string& stream : job_streams(redis, keys_)) {
-      const long long n = waiting_jobs(redis, stream);
+    for (const auto& [stream, n] : waiting_by_stream(redis, keys_)) {
       waiting += n;
       if (n > 0) by_stream[stream] = static_cast<int64_t>(n);
     }
